@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withCustomGrad } from '../internal/customGrad';
+import { logSoftmaxForward } from '../ops/logSoftmax';
+
+/**
+ * Per-sample `−Σ_j t_j log softmax(x/τ)_j` over the last axis, with the fused analytic gradient
+ * `∂L/∂x = g (softmax(x/τ) Σ_j t_j − t) / τ` and `∂L/∂t = −g log softmax(x/τ)`.
+ * Arguments are assumed validated.
+ */
+export function crossEntropyFromLogits(targets: tf.Tensor, logits: tf.Tensor, temperature: number): tf.Tensor {
+  const axis = logits.rank - 1;
+  const f = withCustomGrad(([t, x], save) => {
+    const z = logSoftmaxForward(x!, axis, temperature);
+    const loss = tf.tidy(() => tf.neg(tf.sum(tf.mul(t!, z), axis)));
+    save([t!, z]);
+    return {
+      value: loss,
+      gradFunc: (dy, [ts, zs]) => {
+        const g = tf.expandDims(dy, -1);
+        const dx = tf.mul(g, tf.sub(tf.mul(tf.exp(zs!), tf.sum(ts!, axis, true)), ts!));
+        const dt = tf.neg(tf.mul(g, zs!));
+        return [dt, temperature === 1 ? dx : tf.div(dx, temperature)];
+      },
+    };
+  });
+  return f(targets, logits);
+}

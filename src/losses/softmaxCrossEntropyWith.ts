@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { knownKeys, numberInRange, positiveNumber } from '../internal/validate';
+import { crossEntropyFromLogits } from './crossEntropyCore';
+import { parseTargetsAndLogits } from './softmaxCrossEntropy';
+
+/** Options of {@link softmaxCrossEntropyWith}. */
+export interface SoftmaxCrossEntropyConfig {
+  /**
+   * Label smoothing ε in `[0, 1)`: targets become `t (1 − ε) + ε / C` (Szegedy et al. 2016,
+   * "Rethinking the Inception Architecture"). Default `0`.
+   */
+  labelSmoothing?: number;
+  /** Logits are divided by this temperature before the softmax. Finite, `> 0`. Default `1`. */
+  temperature?: number;
+}
+
+/** A compile-ready loss: `(yTrue, yPred) => per-sample loss`. */
+export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+/**
+ * A configured softmax cross-entropy, ready for `model.compile({loss})`:
+ * `L = −Σ_j t̃_j log softmax(x / τ)_j` with smoothed targets `t̃ = t (1 − ε) + ε / C`.
+ *
+ * @example
+ * ```ts
+ * model.compile({optimizer: 'adam', loss: losses.softmaxCrossEntropyWith({labelSmoothing: 0.1})});
+ * ```
+ */
+export function softmaxCrossEntropyWith(config: SoftmaxCrossEntropyConfig = {}): LossFunction {
+  const where = 'losses.softmaxCrossEntropyWith';
+  knownKeys(where, 'config', config, ['labelSmoothing', 'temperature']);
+  const labelSmoothing = numberInRange(where, 'labelSmoothing', config.labelSmoothing ?? 0, 0, 1);
+  const temperature = positiveNumber(where, 'temperature', config.temperature ?? 1);
+  const loss: LossFunction = (yTrue, yPred) => {
+    const [targets, logits] = parseTargetsAndLogits('losses.softmaxCrossEntropyWith(...)', yTrue, yPred);
+    const out = tf.tidy(() => {
+      const classes = logits.shape[logits.rank - 1]!;
+      const t = labelSmoothing === 0 ? targets : tf.add(tf.mul(targets, 1 - labelSmoothing), labelSmoothing / classes);
+      return crossEntropyFromLogits(t, logits, temperature);
+    });
+    if (targets !== yTrue) targets.dispose();
+    if (logits !== yPred) logits.dispose();
+    return out;
+  };
+  return loss;
+}

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { floatTensor, knownKeys, rankIs } from '../internal/validate';
+import { crossEntropyFromLogits } from './crossEntropyCore';
+import { parseLabels } from './labels';
+
+/** Options of {@link sparseSoftmaxCrossEntropy}. */
+export interface SparseSoftmaxCrossEntropyOptions {
+  /**
+   * Read the labels back to check that they are integers in `[0, C)`. Default `true`; costs one
+   * device→host copy of `N` numbers (a sync on GPU backends).
+   */
+  checkLabels?: boolean;
+}
+
+/**
+ * Softmax cross-entropy from integer class labels, per sample: `L_i = −log softmax(x_i)_{y_i}`.
+ *
+ * Same numerics and gradient as {@link softmaxCrossEntropy} on one-hot targets.
+ *
+ * @param labels `[N]` (or `[N, 1]`) int32, or float32 holding integers, in `[0, C)`.
+ * @param logits `[N, C]` logits.
+ * @returns `[N]` per-sample losses.
+ */
+export function sparseSoftmaxCrossEntropy(
+  labels: tf.Tensor,
+  logits: tf.Tensor,
+  options: SparseSoftmaxCrossEntropyOptions = {},
+): tf.Tensor1D {
+  const where = 'losses.sparseSoftmaxCrossEntropy';
+  knownKeys(where, 'options', options, ['checkLabels']);
+  const x = floatTensor(where, 'logits', logits);
+  rankIs(where, 'logits', x, 2, '[N, C]');
+  const [n, c] = x.shape as [number, number];
+  const y = parseLabels(where, 'labels', labels, n, c, options.checkLabels ?? true);
+  const loss = tf.tidy(() => {
+    const t = tf.oneHot(y, c, 1, 0, 'float32');
+    return crossEntropyFromLogits(t, x, 1);
+  });
+  if (y !== labels) y.dispose();
+  if (x !== logits) x.dispose();
+  return loss as tf.Tensor1D;
+}

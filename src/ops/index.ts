@@ -1,0 +1,6 @@
+export { softmax } from './softmax';
+export { logSoftmax } from './logSoftmax';
+export type { SoftmaxOptions } from './softmaxOptions';
+export { l2Normalize, type L2NormalizeOptions } from './l2Normalize';
+export { cosineSimilarity } from './cosineSimilarity';
+export { normalizedLinear, type NormalizedLinearOptions } from './normalizedLinear';

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withCustomGrad } from '../internal/customGrad';
+import { squaredNormEpsilon } from '../internal/precision';
+import { floatTensor, knownKeys, positiveNumber, rankAtLeast, resolveAxis } from '../internal/validate';
+
+/** Options of {@link l2Normalize}. */
+export interface L2NormalizeOptions {
+  /** Axis along which vectors are normalized. Default `-1`. */
+  axis?: number;
+  /** Lower bound on the squared norm. Default `1e-12` (raised to 6.2e-5 on half-float backends). */
+  epsilon?: number;
+}
+
+/**
+ * Forward of the L2 normalization: returns `[y, invNorm]` with `y = x · invNorm`,
+ * `invNorm = 1 / sqrt(max(Σ x², ε))` (kept along `axis`).
+ */
+export function l2NormalizeForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const inv = tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), epsilon));
+    return [tf.mul(x, inv), inv];
+  });
+}
+
+/**
+ * Backward of the L2 normalization given `y`, `invNorm` and the upstream gradient `g` of `y`:
+ * `∂L/∂x = invNorm · (g − y Σ(g ⊙ y))`. Where the norm was clamped to `sqrt(ε)` (zero vectors),
+ * `y Σ(g ⊙ y)` is negligible (|y| ≤ 1 and tiny), so the same expression stays finite there.
+ */
+export function l2NormalizeBackward(g: tf.Tensor, y: tf.Tensor, inv: tf.Tensor, axis: number): tf.Tensor {
+  return tf.tidy(() => tf.mul(inv, tf.sub(g, tf.mul(y, tf.sum(tf.mul(g, y), axis, true)))));
+}
+
+/**
+ * Scales vectors to unit L2 norm: `y = x / sqrt(max(Σ x², ε))`.
+ *
+ * Safe at the zero vector: the value is 0 and the gradient `g / sqrt(ε)` is finite (as in
+ * TensorFlow's `tf.math.l2_normalize`). The gradient is analytic (no autodiff through `norm`):
+ * `∂L/∂x = (g − y Σ(g ⊙ y)) / |x|`.
+ *
+ * @param x Float tensor of rank >= 1.
+ * @param options `axis` (default −1), `epsilon` (finite, > 0, default 1e-12).
+ * @returns A tensor of the shape of `x` with unit-norm vectors along `axis`.
+ */
+export function l2Normalize(x: tf.Tensor, options: L2NormalizeOptions = {}): tf.Tensor {
+  const where = 'ops.l2Normalize';
+  knownKeys(where, 'options', options, ['axis', 'epsilon']);
+  const input = floatTensor(where, 'x', x);
+  rankAtLeast(where, 'x', input, 1);
+  const axis = resolveAxis(where, options.axis ?? -1, input.rank);
+  const epsilon = squaredNormEpsilon(positiveNumber(where, 'epsilon', options.epsilon ?? 1e-12));
+  const f = withCustomGrad(([v], save) => {
+    const [y, inv] = l2NormalizeForward(v!, axis, epsilon);
+    save([y, inv]);
+    return {
+      value: y,
+      gradFunc: (dy, [ys, invs]) => [l2NormalizeBackward(dy, ys!, invs!, axis)],
+    };
+  });
+  const out = f(input);
+  if (input !== x) input.dispose();
+  return out;
+}

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withCustomGrad } from '../internal/customGrad';
+import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
+
+/**
+ * Computes the fused log-softmax `z = s − log Σ_k exp(s_k)` of `s = (x − max x) / τ` inside a tidy.
+ * Shared by {@link logSoftmax} and the cross-entropy losses so both get the same numerics.
+ */
+export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: number): tf.Tensor {
+  return tf.tidy(() => {
+    const shifted = tf.sub(x, tf.max(x, axis, true));
+    const s = temperature === 1 ? shifted : tf.div(shifted, temperature);
+    return tf.sub(s, tf.log(tf.sum(tf.exp(s), axis, true)));
+  });
+}
+
+/**
+ * Fused, numerically stable log-softmax with an analytic gradient.
+ *
+ * `log softmax(x)_i = (x_i − m)/τ − log Σ_k exp((x_k − m)/τ)`, `m = max_k x_k`
+ *
+ * One `exp` pass and no division or `log` of a probability, so it stays finite for logits of any
+ * magnitude, unlike `log(softmax(x))` which returns `−Infinity` once a probability underflows.
+ * Backward: `∂L/∂x = (g − softmax(x) Σ g) / τ`. See the seed note "Softmax loss", improvement 2.
+ *
+ * @param logits Float tensor of rank >= 1.
+ * @param options `axis` (default −1) and `temperature` (finite, > 0, default 1).
+ * @returns Log-probabilities with the shape of `logits`.
+ */
+export function logSoftmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Tensor {
+  const { x, axis, temperature } = parseSoftmaxArgs('ops.logSoftmax', logits, options);
+  const f = withCustomGrad(([input], save) => {
+    const z = logSoftmaxForward(input!, axis, temperature);
+    save([z]);
+    return {
+      value: z,
+      gradFunc: (dy, [saved]) => {
+        const g = tf.sub(dy, tf.mul(tf.exp(saved!), tf.sum(dy, axis, true)));
+        return [temperature === 1 ? g : tf.div(g, temperature)];
+      },
+    };
+  });
+  const out = f(x);
+  if (x !== logits) x.dispose();
+  return out;
+}

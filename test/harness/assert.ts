@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Thrown by the assertions below; carries a readable message for both Jest and the browser runner. */
+export class AssertionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssertionError';
+  }
+}
+
+export function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new AssertionError(message);
+}
+
+function values(x: tf.Tensor | ArrayLike<number> | number): number[] {
+  if (typeof x === 'number') return [x];
+  if (x instanceof tf.Tensor) return Array.from(x.dataSync());
+  return Array.from(x);
+}
+
+/**
+ * Elementwise `|a − e| <= atol + rtol·|e|`; NaN or ±Infinity in `actual` always fails unless `expected`
+ * holds the same non-finite value at that place.
+ */
+export function expectClose(
+  actual: tf.Tensor | ArrayLike<number> | number,
+  expected: tf.Tensor | ArrayLike<number> | number,
+  tol: { rtol: number; atol: number },
+  label: string,
+): void {
+  const a = values(actual);
+  const e = values(expected);
+  assert(a.length === e.length, `${label}: length ${a.length} != expected ${e.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < a.length; i++) {
+    const ai = a[i]!;
+    const ei = e[i]!;
+    if (!Number.isFinite(ei) || !Number.isFinite(ai)) {
+      if (Object.is(ai, ei)) continue;
+      throw new AssertionError(`${label}: element ${i} is ${ai}, expected ${ei}`);
+    }
+    const excess = Math.abs(ai - ei) - (tol.atol + tol.rtol * Math.abs(ei));
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worst = i;
+    }
+  }
+  if (worst >= 0) {
+    const show = (xs: number[]) => `[${xs.slice(0, 8).map((v) => v.toPrecision(7)).join(', ')}${xs.length > 8 ? ', …' : ''}]`;
+    throw new AssertionError(
+      `${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${tol.rtol}, atol ${tol.atol})\n` +
+        `  actual   ${show(a)}\n  expected ${show(e)}`,
+    );
+  }
+}
+
+export function expectAllFinite(x: tf.Tensor | ArrayLike<number>, label: string): void {
+  const v = values(x);
+  const bad = v.findIndex((z) => !Number.isFinite(z));
+  assert(bad < 0, `${label}: element ${bad} is ${v[bad]} (expected every element finite)`);
+}
+
+/** Requires `fn` to throw an error whose message matches every pattern. */
+export function expectThrows(fn: () => unknown, ...patterns: RegExp[]): void {
+  let message: string | null = null;
+  try {
+    fn();
+  } catch (err) {
+    message = err instanceof Error ? err.message : String(err);
+  }
+  assert(message !== null, `expected an error matching ${patterns.join(' and ')}, but nothing was thrown`);
+  for (const p of patterns) {
+    assert(p.test(message), `error message ${JSON.stringify(message)} does not match ${p}`);
+  }
+}
+
+export async function expectRejects(fn: () => Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
+  let message: string | null = null;
+  try {
+    await fn();
+  } catch (err) {
+    message = err instanceof Error ? err.message : String(err);
+  }
+  assert(message !== null, `expected a rejection matching ${patterns.join(' and ')}, but it resolved`);
+  for (const p of patterns) assert(p.test(message), `error message ${JSON.stringify(message)} does not match ${p}`);
+}

@@ -1,0 +1,59 @@
+/**
+ * One spec registry for every backend. Spec files call `spec(...)` at import time; the Jest
+ * adapters (cpu, wasm, tensorflow) and the browser runner (webgl, webgl-f16, webgpu) run the same list.
+ */
+export type BackendName = 'cpu' | 'wasm' | 'tensorflow' | 'webgl' | 'webgl-f16' | 'webgpu';
+
+export interface Tolerance {
+  /** Relative and absolute tolerance for values. */
+  rtol: number;
+  atol: number;
+  /** Relative and absolute tolerance for gradients (compared with float64 finite differences). */
+  gradRtol: number;
+  gradAtol: number;
+}
+
+/** A few real MNIST digits: `images` is `count × 784` floats in [0, 1]. */
+export interface DigitSet {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+}
+
+export interface SpecContext {
+  backend: BackendName;
+  tol: Tolerance;
+  /** True on half-float storage (webgl-f16). */
+  halfPrecision: boolean;
+  /** Real MNIST digits, the same on every backend: a training set and a held-out set. */
+  digits: { train: DigitSet; test: DigitSet };
+}
+
+export interface Spec {
+  id: string;
+  fn: (ctx: SpecContext) => void | Promise<void>;
+  /** Run the spec body twice and require `tf.memory().numTensors` unchanged by the second run. Default true. */
+  leakCheck: boolean;
+}
+
+export const specs: Spec[] = [];
+
+export function spec(
+  group: string,
+  name: string,
+  fn: (ctx: SpecContext) => void | Promise<void>,
+  options: { leakCheck?: boolean } = {},
+): void {
+  const id = `${group} › ${name}`;
+  if (specs.some((s) => s.id === id)) throw new Error(`duplicate spec id ${id}`);
+  specs.push({ id, fn, leakCheck: options.leakCheck ?? true });
+}
+
+export const TOLERANCES: Record<BackendName, Tolerance> = {
+  cpu: { rtol: 1e-5, atol: 1e-6, gradRtol: 2e-3, gradAtol: 1e-5 },
+  wasm: { rtol: 1e-5, atol: 1e-6, gradRtol: 2e-3, gradAtol: 1e-5 },
+  tensorflow: { rtol: 1e-5, atol: 1e-6, gradRtol: 2e-3, gradAtol: 1e-5 },
+  webgl: { rtol: 2e-4, atol: 2e-5, gradRtol: 5e-3, gradAtol: 5e-5 },
+  webgpu: { rtol: 2e-4, atol: 2e-5, gradRtol: 5e-3, gradAtol: 5e-5 },
+  'webgl-f16': { rtol: 2e-2, atol: 4e-3, gradRtol: 6e-2, gradAtol: 1e-2 },
+};
