@@ -18,6 +18,8 @@ const BASE_LAYER_KEYS = [
   'trainable',
   'weights',
   'inputDType',
+  // Added by tfjs-layers' deserializer on load.
+  'customObjects',
 ] as const;
 
 /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { oneHotFloat } from '../internal/oneHot';
 import { floatTensor, knownKeys, rankIs } from '../internal/validate';
 import { crossEntropyFromLogits } from './crossEntropyCore';
 import { parseLabels } from './labels';
@@ -33,7 +34,7 @@ export function sparseSoftmaxCrossEntropy(
   const [n, c] = x.shape as [number, number];
   const y = parseLabels(where, 'labels', labels, n, c, options.checkLabels ?? true);
   const loss = tf.tidy(() => {
-    const t = tf.oneHot(y, c, 1, 0, 'float32');
+    const t = oneHotFloat(y, c);
     return crossEntropyFromLogits(t, x, 1);
   });
   if (y !== labels) y.dispose();

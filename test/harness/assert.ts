@@ -12,24 +12,41 @@ export function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new AssertionError(message);
 }
 
-function values(x: tf.Tensor | ArrayLike<number> | number): number[] {
+/**
+ * Reads values asynchronously: WebGPU's synchronous readback goes through an OffscreenCanvas that
+ * returns zeros under headless SwiftShader, so tests never use `dataSync`.
+ */
+export async function values(x: tf.Tensor | ArrayLike<number> | number): Promise<number[]> {
   if (typeof x === 'number') return [x];
-  if (x instanceof tf.Tensor) return Array.from(x.dataSync());
+  if (x instanceof tf.Tensor) return Array.from(await x.data());
   return Array.from(x);
+}
+
+/**
+ * Like `tf.tidy` for async bodies: every tensor created inside is disposed when the body settles.
+ * Tests run one at a time, so no foreign tensors land in the scope while it awaits.
+ */
+export async function scope(body: () => Promise<void>): Promise<void> {
+  tf.engine().startScope();
+  try {
+    await body();
+  } finally {
+    tf.engine().endScope();
+  }
 }
 
 /**
  * Elementwise `|a − e| <= atol + rtol·|e|`; NaN or ±Infinity in `actual` always fails unless `expected`
  * holds the same non-finite value at that place.
  */
-export function expectClose(
+export async function expectClose(
   actual: tf.Tensor | ArrayLike<number> | number,
   expected: tf.Tensor | ArrayLike<number> | number,
   tol: { rtol: number; atol: number },
   label: string,
-): void {
-  const a = values(actual);
-  const e = values(expected);
+): Promise<void> {
+  const a = await values(actual);
+  const e = await values(expected);
   assert(a.length === e.length, `${label}: length ${a.length} != expected ${e.length}`);
   let worst = -1;
   let worstExcess = 0;
@@ -55,8 +72,8 @@ export function expectClose(
   }
 }
 
-export function expectAllFinite(x: tf.Tensor | ArrayLike<number>, label: string): void {
-  const v = values(x);
+export async function expectAllFinite(x: tf.Tensor | ArrayLike<number>, label: string): Promise<void> {
+  const v = await values(x);
   const bad = v.findIndex((z) => !Number.isFinite(z));
   assert(bad < 0, `${label}: element ${bad} is ${v[bad]} (expected every element finite)`);
 }

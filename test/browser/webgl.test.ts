@@ -1,0 +1,3 @@
+import { registerBrowserSuite } from '../harness/browserSuite';
+
+registerBrowserSuite('webgl');

@@ -1,0 +1,5 @@
+import './ops.spec';
+import './losses.spec';
+import './layers.spec';
+import './training.spec';
+export { specs } from '../harness/registry';
