@@ -14,13 +14,16 @@ version="${TF_WHEEL_VERSION:-2.18.1}"
 
 loads() { (cd "$root" && node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1); }
 
-if [ ! -d "$pkg" ]; then
-  echo "setup-tfjs-node: $pkg is missing; run 'npm ci --ignore-scripts' (or npm install) first." >&2
-  exit 1
-fi
 if loads; then
   echo "setup-tfjs-node: @tensorflow/tfjs-node already loads; nothing to do."
   exit 0
+fi
+
+if [ ! -f "$pkg/binding.gyp" ]; then
+  # Plain `npm install` runs tfjs-node's download script; when that fails npm drops the optional
+  # package. Put it back without its script; the addon is built below.
+  echo "setup-tfjs-node: installing @tensorflow/tfjs-node@4.22.0 without its download script"
+  (cd "$root" && npm install --no-save --ignore-scripts --no-audit --no-fund @tensorflow/tfjs-node@4.22.0 >/dev/null)
 fi
 
 tf="$cache/tensorflow-cpu-$version"

@@ -89,7 +89,12 @@ export function rankAtLeast(where: string, argument: string, t: tf.Tensor, min: 
 /** Resolves a possibly negative axis against `rank`, throwing if it is out of range. */
 export function resolveAxis(where: string, axis: unknown, rank: number): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new MarginArgumentError(where, 'axis', `an integer in [${-rank}, ${rank - 1}] for a rank-${rank} input`, axis);
+    throw new MarginArgumentError(
+      where,
+      'axis',
+      `an integer in [${-rank}, ${rank - 1}] for a rank-${rank} input`,
+      axis,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -102,7 +107,12 @@ export function knownKeys(where: string, argument: string, options: unknown, all
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new MarginArgumentError(where, argument, `an object with keys among {${allowed.join(', ')}}`, `unknown key '${key}'`);
+      throw new MarginArgumentError(
+        where,
+        argument,
+        `an object with keys among {${allowed.join(', ')}}`,
+        `unknown key '${key}'`,
+      );
     }
   }
 }

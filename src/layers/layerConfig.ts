@@ -33,7 +33,12 @@ export function checkLayerKeys(className: string, args: unknown, own: readonly s
   const allowed = new Set<string>([...BASE_LAYER_KEYS, ...own]);
   for (const key of Object.keys(args)) {
     if (!allowed.has(key)) {
-      throw new MarginArgumentError(className, key, `absent: known keys are {${own.join(', ')}} and the base layer's`, `unknown key '${key}' = ${JSON.stringify((args as Record<string, unknown>)[key])}`);
+      throw new MarginArgumentError(
+        className,
+        key,
+        `absent: known keys are {${own.join(', ')}} and the base layer's`,
+        `unknown key '${key}' = ${JSON.stringify((args as Record<string, unknown>)[key])}`,
+      );
     }
   }
 }
@@ -62,7 +67,9 @@ export function singleShape(className: string, inputShape: tfl.Shape | tfl.Shape
 }
 
 /** Registers a layer class for `loadLayersModel` under its literal `className`. */
-export function registerLayer<T extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(cls: T): T {
+export function registerLayer<T extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(
+  cls: T,
+): T {
   tf.serialization.registerClass(cls, 'tfjs-margin');
   return cls;
 }

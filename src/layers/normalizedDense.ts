@@ -75,7 +75,12 @@ export class NormalizedDense extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput('NormalizedDense', inputs);
       if (this.kernel === null) {
-        throw new MarginArgumentError('NormalizedDense', 'kernel', 'built before the layer is called', 'an unbuilt layer');
+        throw new MarginArgumentError(
+          'NormalizedDense',
+          'kernel',
+          'built before the layer is called',
+          'an unbuilt layer',
+        );
       }
       return normalizedLinear(x, this.kernel.read(), {
         normalizeInputs: this.normalizeInputs,

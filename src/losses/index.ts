@@ -1,6 +1,3 @@
 export { softmaxCrossEntropy } from './softmaxCrossEntropy';
-export {
-  sparseSoftmaxCrossEntropy,
-  type SparseSoftmaxCrossEntropyOptions,
-} from './sparseSoftmaxCrossEntropy';
+export { sparseSoftmaxCrossEntropy, type SparseSoftmaxCrossEntropyOptions } from './sparseSoftmaxCrossEntropy';
 export { softmaxCrossEntropyWith, type SoftmaxCrossEntropyConfig, type LossFunction } from './softmaxCrossEntropyWith';

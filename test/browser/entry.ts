@@ -21,7 +21,11 @@ interface PlainDigits {
   count: number;
 }
 
-const toSet = (d: PlainDigits): DigitSet => ({ images: Float32Array.from(d.images), labels: Int32Array.from(d.labels), count: d.count });
+const toSet = (d: PlainDigits): DigitSet => ({
+  images: Float32Array.from(d.images),
+  labels: Int32Array.from(d.labels),
+  count: d.count,
+});
 
 async function start(backend: BackendName): Promise<string> {
   const env = tf.env();
@@ -41,7 +45,11 @@ async function start(backend: BackendName): Promise<string> {
   throw new Error(`backend ${backend} is not a browser backend`);
 }
 
-async function run(backend: BackendName, digits: { train: PlainDigits; test: PlainDigits }, only?: string[]): Promise<{ info: string; results: BrowserResult[] }> {
+async function run(
+  backend: BackendName,
+  digits: { train: PlainDigits; test: PlainDigits },
+  only?: string[],
+): Promise<{ info: string; results: BrowserResult[] }> {
   const info = await start(backend);
   await tf.ready();
   const ctx = {

@@ -64,7 +64,11 @@ export async function expectClose(
     }
   }
   if (worst >= 0) {
-    const show = (xs: number[]) => `[${xs.slice(0, 8).map((v) => v.toPrecision(7)).join(', ')}${xs.length > 8 ? ', …' : ''}]`;
+    const show = (xs: number[]) =>
+      `[${xs
+        .slice(0, 8)
+        .map((v) => v.toPrecision(7))
+        .join(', ')}${xs.length > 8 ? ', …' : ''}]`;
     throw new AssertionError(
       `${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${tol.rtol}, atol ${tol.atol})\n` +
         `  actual   ${show(a)}\n  expected ${show(e)}`,

@@ -19,7 +19,9 @@ class BackendSummaryReporter {
     }
     const lines = ['', 'Specs per backend:'];
     for (const [backend, r] of [...rows].sort()) {
-      lines.push(`  ${backend.padEnd(12)} ${String(r.passed).padStart(4)} passed  ${String(r.failed).padStart(3)} failed  ${String(r.skipped).padStart(3)} skipped`);
+      lines.push(
+        `  ${backend.padEnd(12)} ${String(r.passed).padStart(4)} passed  ${String(r.failed).padStart(3)} failed  ${String(r.skipped).padStart(3)} skipped`,
+      );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
   }

@@ -39,38 +39,55 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
     let browser: Browser | null = null;
     const results = new Map<string, BrowserResult>();
     let startError: unknown = null;
-    beforeAll(async () => {
-      try {
-        const bundle = path.resolve(__dirname, '../browser/dist/tests.js');
-        if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run 'node test/browser/bundle.mjs' (npm test does)`);
-        browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
-        const page = await browser.newPage();
-        const logs: string[] = [];
-        page.on('console', (m) => logs.push(m.text()));
-        page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-        await page.route(`${ORIGIN}/**`, async (route) => {
-          const url = new URL(route.request().url());
-          if (url.pathname === '/tests.js') await route.fulfill({ path: bundle, contentType: 'text/javascript' });
-          else await route.fulfill({ body: '<!doctype html><meta charset="utf-8"><script src="/tests.js"></script>', contentType: 'text/html' });
-        });
-        await page.goto(`${ORIGIN}/index.html`);
-        const d = standardDigits();
-        const plain = (s: typeof d.train) => ({ images: Array.from(s.images), labels: Array.from(s.labels), count: s.count });
-        const only = process.env.TFJS_MARGIN_SPECS ? specs.filter((s) => s.id.includes(process.env.TFJS_MARGIN_SPECS!)).map((s) => s.id) : undefined;
-        const out = await page.evaluate(
-          async ({ backend, digits, only }) => {
-            const api = (globalThis as unknown as { tfjsMarginTests: { run: (...a: unknown[]) => Promise<unknown> } }).tfjsMarginTests;
-            return api.run(backend, digits, only);
-          },
-          { backend, digits: { train: plain(d.train), test: plain(d.test) }, only },
-        ) as { info: string; results: BrowserResult[] };
-        for (const r of out.results) results.set(r.id, r);
-        process.stdout.write(`[${backend}] ${out.info}: ${out.results.filter((r) => r.ok).length}/${out.results.length} specs passed in Chromium\n`);
-        if (logs.some((l) => l.startsWith('pageerror'))) process.stdout.write(logs.join('\n') + '\n');
-      } catch (err) {
-        startError = err;
-      }
-    }, 25 * 60 * 1000);
+    beforeAll(
+      async () => {
+        try {
+          const bundle = path.resolve(__dirname, '../browser/dist/tests.js');
+          if (!fs.existsSync(bundle))
+            throw new Error(`${bundle} is missing: run 'node test/browser/bundle.mjs' (npm test does)`);
+          browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+          const page = await browser.newPage();
+          const logs: string[] = [];
+          page.on('console', (m) => logs.push(m.text()));
+          page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+          await page.route(`${ORIGIN}/**`, async (route) => {
+            const url = new URL(route.request().url());
+            if (url.pathname === '/tests.js') await route.fulfill({ path: bundle, contentType: 'text/javascript' });
+            else
+              await route.fulfill({
+                body: '<!doctype html><meta charset="utf-8"><script src="/tests.js"></script>',
+                contentType: 'text/html',
+              });
+          });
+          await page.goto(`${ORIGIN}/index.html`);
+          const d = standardDigits();
+          const plain = (s: typeof d.train) => ({
+            images: Array.from(s.images),
+            labels: Array.from(s.labels),
+            count: s.count,
+          });
+          const only = process.env.TFJS_MARGIN_SPECS
+            ? specs.filter((s) => s.id.includes(process.env.TFJS_MARGIN_SPECS!)).map((s) => s.id)
+            : undefined;
+          const out = (await page.evaluate(
+            async ({ backend, digits, only }) => {
+              const api = (globalThis as unknown as { tfjsMarginTests: { run: (...a: unknown[]) => Promise<unknown> } })
+                .tfjsMarginTests;
+              return api.run(backend, digits, only);
+            },
+            { backend, digits: { train: plain(d.train), test: plain(d.test) }, only },
+          )) as { info: string; results: BrowserResult[] };
+          for (const r of out.results) results.set(r.id, r);
+          process.stdout.write(
+            `[${backend}] ${out.info}: ${out.results.filter((r) => r.ok).length}/${out.results.length} specs passed in Chromium\n`,
+          );
+          if (logs.some((l) => l.startsWith('pageerror'))) process.stdout.write(logs.join('\n') + '\n');
+        } catch (err) {
+          startError = err;
+        }
+      },
+      25 * 60 * 1000,
+    );
     afterAll(async () => {
       await browser?.close();
     });

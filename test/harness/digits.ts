@@ -6,7 +6,12 @@ export interface MnistPackage {
 }
 
 /** The first `perDigit` samples of each digit from `start` on, interleaved by class. */
-export function digitSet(mnist: MnistPackage, start: number, perDigit: number, digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]): DigitSet {
+export function digitSet(
+  mnist: MnistPackage,
+  start: number,
+  perDigit: number,
+  digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+): DigitSet {
   const count = perDigit * digits.length;
   const images = new Float32Array(count * 784);
   const labels = new Int32Array(count);

@@ -16,7 +16,10 @@ export function standardDigits(): SpecContext['digits'] {
  * Registers every spec as a Jest test on one Node backend. `setup` must make `backend` active; a
  * backend that cannot start fails every spec rather than skipping it.
  */
-export function registerNodeSuite(backend: Extract<BackendName, 'cpu' | 'wasm' | 'tensorflow'>, setup: () => Promise<void>): void {
+export function registerNodeSuite(
+  backend: Extract<BackendName, 'cpu' | 'wasm' | 'tensorflow'>,
+  setup: () => Promise<void>,
+): void {
   describe(`[${backend}]`, () => {
     let ctx: SpecContext | null = null;
     let startError: unknown = null;
@@ -24,7 +27,8 @@ export function registerNodeSuite(backend: Extract<BackendName, 'cpu' | 'wasm' |
       try {
         await setup();
         await tf.ready();
-        if (tf.getBackend() !== backend) throw new Error(`backend '${backend}' did not start (active: ${tf.getBackend()})`);
+        if (tf.getBackend() !== backend)
+          throw new Error(`backend '${backend}' did not start (active: ${tf.getBackend()})`);
         ctx = { backend, tol: TOLERANCES[backend], halfPrecision: false, digits: standardDigits() };
       } catch (err) {
         startError = err;

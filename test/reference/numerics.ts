@@ -23,7 +23,12 @@ export function norm64(v: number[]): number {
 }
 
 export function l2Normalize64(v: number[], epsilon = 1e-12): number[] {
-  const n = Math.sqrt(Math.max(v.reduce((a, b) => a + b * b, 0), epsilon));
+  const n = Math.sqrt(
+    Math.max(
+      v.reduce((a, b) => a + b * b, 0),
+      epsilon,
+    ),
+  );
   return v.map((x) => x / n);
 }
 
@@ -36,7 +41,13 @@ export function matMul64(a: Matrix, b: Matrix): Matrix {
 }
 
 /** `s · x̂ Ŵ` with optional normalizations (columns of `w` are classes). */
-export function normalizedLinear64(x: Matrix, w: Matrix, normalizeInputs: boolean, normalizeWeights: boolean, scale: number): Matrix {
+export function normalizedLinear64(
+  x: Matrix,
+  w: Matrix,
+  normalizeInputs: boolean,
+  normalizeWeights: boolean,
+  scale: number,
+): Matrix {
   const xn = normalizeInputs ? x.map((r) => l2Normalize64(r)) : x;
   const wn = normalizeWeights ? transpose(transpose(w).map((c) => l2Normalize64(c))) : w;
   return matMul64(xn, wn).map((r) => r.map((v) => v * scale));

@@ -30,7 +30,12 @@ export async function checkGradients(
       return probe(ref(...args), r);
     }, inputs[i]!.values);
     await expectAllFinite(grads[i]!, `${label}: gradient of input ${i}`);
-    await expectClose(grads[i]!, fd, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${label}: gradient of input ${i} vs float64 finite differences`);
+    await expectClose(
+      grads[i]!,
+      fd,
+      { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol },
+      `${label}: gradient of input ${i} vs float64 finite differences`,
+    );
   }
 }
 

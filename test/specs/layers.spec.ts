@@ -7,12 +7,16 @@ import { l2Normalize64, normalizedLinear64, reshape, softmax64 } from '../refere
 import { valueTol } from './gradcheck';
 
 /** Saves a model to memory and loads it back: the same path `save('file://')` and `indexeddb://` take. */
-export async function roundTrip(model: tf.LayersModel): Promise<{ loaded: tf.LayersModel; artifacts: tf.io.ModelArtifacts }> {
+export async function roundTrip(
+  model: tf.LayersModel,
+): Promise<{ loaded: tf.LayersModel; artifacts: tf.io.ModelArtifacts }> {
   let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   assert(artifacts !== null, 'save handler was not called');
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   return { loaded, artifacts };
@@ -27,29 +31,42 @@ for (const cfg of [
   { normalizeInputs: true, scale: 8 },
   { normalizeInputs: false, scale: 1 },
 ]) {
-  spec('layers.normalizedDense', `forward matches float64 (${JSON.stringify(cfg)}) and round-trips save/load`, async (ctx) => {
-    const layer = layers.normalizedDense({ units: 5, ...cfg });
-    const model = denseModel(4, layer);
-    const w = uniform(40, 20);
-    const x = uniform(41, 12, -3, 3);
-    const kernel = tf.tensor2d(w, [4, 5]);
-    layer.setWeights([kernel]);
-    kernel.dispose();
-    const expected = normalizedLinear64(reshape(x, 3, 4), reshape(w, 4, 5), cfg.normalizeInputs, true, cfg.scale).flat();
-    const xt = tf.tensor2d(x, [3, 4]);
-    const out = model.predict(xt) as tf.Tensor;
-    await expectClose(out, expected, valueTol(ctx), 'logits');
-    assert(layer.getWeights()[0]!.shape.join() === '4,5', 'kernel shape [inputDim, units]');
-    assert(layer.weights[0]!.name.endsWith('kernel'), `kernel weight named 'kernel', got ${layer.weights[0]!.name}`);
-    const { loaded } = await roundTrip(model);
-    const again = loaded.predict(xt) as tf.Tensor;
-    await expectClose(again, out, { rtol: 0, atol: 0 }, 'identical logits after load');
-    const config = loaded.layers[1]!.getConfig();
-    assert(config.units === 5 && config.scale === cfg.scale && config.normalizeInputs === cfg.normalizeInputs, `config ${JSON.stringify(config)}`);
-    tf.dispose([xt, out, again]);
-    model.dispose();
-    loaded.dispose();
-  });
+  spec(
+    'layers.normalizedDense',
+    `forward matches float64 (${JSON.stringify(cfg)}) and round-trips save/load`,
+    async (ctx) => {
+      const layer = layers.normalizedDense({ units: 5, ...cfg });
+      const model = denseModel(4, layer);
+      const w = uniform(40, 20);
+      const x = uniform(41, 12, -3, 3);
+      const kernel = tf.tensor2d(w, [4, 5]);
+      layer.setWeights([kernel]);
+      kernel.dispose();
+      const expected = normalizedLinear64(
+        reshape(x, 3, 4),
+        reshape(w, 4, 5),
+        cfg.normalizeInputs,
+        true,
+        cfg.scale,
+      ).flat();
+      const xt = tf.tensor2d(x, [3, 4]);
+      const out = model.predict(xt) as tf.Tensor;
+      await expectClose(out, expected, valueTol(ctx), 'logits');
+      assert(layer.getWeights()[0]!.shape.join() === '4,5', 'kernel shape [inputDim, units]');
+      assert(layer.weights[0]!.name.endsWith('kernel'), `kernel weight named 'kernel', got ${layer.weights[0]!.name}`);
+      const { loaded } = await roundTrip(model);
+      const again = loaded.predict(xt) as tf.Tensor;
+      await expectClose(again, out, { rtol: 0, atol: 0 }, 'identical logits after load');
+      const config = loaded.layers[1]!.getConfig();
+      assert(
+        config.units === 5 && config.scale === cfg.scale && config.normalizeInputs === cfg.normalizeInputs,
+        `config ${JSON.stringify(config)}`,
+      );
+      tf.dispose([xt, out, again]);
+      model.dispose();
+      loaded.dispose();
+    },
+  );
 }
 
 spec('layers.normalizedDense', 'learnable scale trains and is saved', async (ctx) => {
@@ -76,18 +93,31 @@ spec('layers.normalizedDense', 'bad arguments and bad config on load', async () 
   expectThrows(() => layers.normalizedDense({ units: 2.5 }), /'units'/, /2\.5/);
   expectThrows(() => layers.normalizedDense({ units: 3, scale: -1 }), /'scale'/, /> 0/, /-1/);
   expectThrows(() => layers.normalizedDense({ units: 3, scale: Number.NaN }), /'scale'/, /NaN/);
-  expectThrows(() => layers.normalizedDense({ units: 3, normalizeInputs: 'yes' as never }), /'normalizeInputs'/, /boolean/);
+  expectThrows(
+    () => layers.normalizedDense({ units: 3, normalizeInputs: 'yes' as never }),
+    /'normalizeInputs'/,
+    /boolean/,
+  );
   expectThrows(() => layers.normalizedDense({ units: 3, unitz: 4 } as never), /'unitz'/, /unknown key/);
   const model = denseModel(4, layers.normalizedDense({ units: 3 }));
   let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const a = artifacts as unknown as tf.io.ModelArtifacts;
-  const topology = JSON.parse(JSON.stringify(a.modelTopology)) as { config: { layers: { config: Record<string, unknown> }[] } };
+  const topology = JSON.parse(JSON.stringify(a.modelTopology)) as {
+    config: { layers: { config: Record<string, unknown> }[] };
+  };
   topology.config.layers[1]!.config['margin_typo'] = 1;
-  await expectRejects(() => tf.loadLayersModel(tf.io.fromMemory({ ...a, modelTopology: topology })), /NormalizedDense/, /'marginTypo'/, /unknown key/);
+  await expectRejects(
+    () => tf.loadLayersModel(tf.io.fromMemory({ ...a, modelTopology: topology })),
+    /NormalizedDense/,
+    /'marginTypo'/,
+    /unknown key/,
+  );
   topology.config.layers[1]!.config = { ...topology.config.layers[1]!.config, units: -2 };
   delete topology.config.layers[1]!.config['margin_typo'];
   await expectRejects(() => tf.loadLayersModel(tf.io.fromMemory({ ...a, modelTopology: topology })), /'units'/, /-2/);
@@ -101,7 +131,12 @@ spec('layers.temperatureSoftmax', 'fixed and learnable temperature (stays positi
   const x = uniform(43, 8, -4, 4);
   await scope(async () => {
     const layer = layers.temperatureSoftmax({ temperature: 4 });
-    await expectClose(layer.apply(tf.tensor2d(x, [2, 4])) as tf.Tensor, reshape(x, 2, 4).flatMap((r) => softmax64(r, 4)), valueTol(ctx), 'τ=4');
+    await expectClose(
+      layer.apply(tf.tensor2d(x, [2, 4])) as tf.Tensor,
+      reshape(x, 2, 4).flatMap((r) => softmax64(r, 4)),
+      valueTol(ctx),
+      'τ=4',
+    );
   });
   const layer = layers.temperatureSoftmax({ temperature: 0.5, learnable: true });
   const model = denseModel(4, layer);
@@ -116,7 +151,12 @@ spec('layers.temperatureSoftmax', 'fixed and learnable temperature (stays positi
   const restored = tf.exp(loaded.layers[1]!.getWeights()[0]!);
   await expectClose(restored, [t], valueTol(ctx), 'τ restored');
   restored.dispose();
-  expectThrows(() => layers.temperatureSoftmax({ temperature: 0 }), /TemperatureSoftmax/, /'temperature'/, /received 0/);
+  expectThrows(
+    () => layers.temperatureSoftmax({ temperature: 0 }),
+    /TemperatureSoftmax/,
+    /'temperature'/,
+    /received 0/,
+  );
   tf.dispose([xs, ys]);
   optimizer.dispose();
   model.dispose();
@@ -128,7 +168,12 @@ spec('layers.l2Normalization', 'unit rows; axis in config', async (ctx) => {
   const model = denseModel(3, layers.l2Normalization({ axis: -1 }));
   const xt = tf.tensor2d(x, [2, 3]);
   const out = model.predict(xt) as tf.Tensor;
-  await expectClose(out, reshape(x, 2, 3).flatMap((r) => l2Normalize64(r)), valueTol(ctx), 'rows');
+  await expectClose(
+    out,
+    reshape(x, 2, 3).flatMap((r) => l2Normalize64(r)),
+    valueTol(ctx),
+    'rows',
+  );
   const { loaded } = await roundTrip(model);
   assert(loaded.layers[1]!.getConfig().axis === -1, 'axis saved');
   expectThrows(() => layers.l2Normalization({ axis: 0.5 }), /'axis'/, /integer/);

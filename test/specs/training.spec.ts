@@ -9,8 +9,12 @@ spec(
   async (ctx) => {
     const { train, test } = ctx.digits;
     const input = tf.input({ shape: [784] });
-    const hidden = tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input);
-    const embedding = tf.layers.dense({ units: 32, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(hidden);
+    const hidden = tf.layers
+      .dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })
+      .apply(input);
+    const embedding = tf.layers
+      .dense({ units: 32, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })
+      .apply(hidden);
     const logits = layers.normalizedDense({ units: 10, scale: 10 }).apply(embedding) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: logits });
     model.compile({ optimizer: tf.train.adam(0.003), loss: losses.softmaxCrossEntropy, metrics: ['accuracy'] });
@@ -35,7 +39,10 @@ spec(
     model.dispose();
     assert(loss.every(Number.isFinite), `loss has non-finite values: ${loss.join(', ')}`);
     assert(loss[loss.length - 1]! < loss[0]! * 0.5, `loss should fall by half: ${loss[0]} → ${loss[loss.length - 1]}`);
-    assert(counts.slice(1).every((c) => c === counts[1]), `numTensors not flat across epochs: ${counts.join(', ')}`);
+    assert(
+      counts.slice(1).every((c) => c === counts[1]),
+      `numTensors not flat across epochs: ${counts.join(', ')}`,
+    );
     const floor = ctx.halfPrecision ? 0.85 : 0.9;
     assert(accuracy >= floor, `held-out accuracy ${accuracy.toFixed(3)} below ${floor}`);
   },
