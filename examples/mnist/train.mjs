@@ -71,10 +71,14 @@ await model.fit(train.x, yTrain, {
   verbose: 0,
   callbacks: {
     onEpochEnd: async (epoch, logs) =>
-      console.log(`epoch ${String(epoch + 1).padStart(2)}/${epochs}  loss ${logs.loss.toFixed(4)}  acc ${logs.acc.toFixed(3)}`),
+      console.log(
+        `epoch ${String(epoch + 1).padStart(2)}/${epochs}  loss ${logs.loss.toFixed(4)}  acc ${logs.acc.toFixed(3)}`,
+      ),
   },
 });
 const predicted = tf.tidy(() => model.predict(test.x).argMax(-1));
 const p = await predicted.data();
 const correct = test.labels.filter((y, i) => p[i] === y).length;
-console.log(`held-out accuracy: ${(correct / test.labels.length).toFixed(3)} on ${test.labels.length} digits  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `held-out accuracy: ${(correct / test.labels.length).toFixed(3)} on ${test.labels.length} digits  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+);
