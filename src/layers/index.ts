@@ -2,3 +2,24 @@ export { NormalizedDense, normalizedDense, type NormalizedDenseArgs } from './no
 export { TemperatureSoftmax, temperatureSoftmax, type TemperatureSoftmaxArgs } from './temperatureSoftmax';
 export { L2Normalization, l2Normalization, type L2NormalizationArgs } from './l2Normalization';
 export type { LayerArgs } from './layerConfig';
+export { MarginSoftmaxHead, type MarginHeadArgs } from './marginSoftmaxHead';
+export {
+  LargeMarginSoftmax,
+  largeMarginSoftmax,
+  lSoftmax,
+  SphereFace,
+  sphereFace,
+  aSoftmax,
+  type LargeMarginSoftmaxArgs,
+} from './largeMarginSoftmax';
+export { CosFace, cosFace, amSoftmax, type CosFaceArgs } from './cosFace';
+export { ArcFace, arcFace, type ArcFaceArgs } from './arcFace';
+export { CombinedMargin, combinedMargin, type CombinedMarginArgs } from './combinedMargin';
+export {
+  SubCenterArcFace,
+  subCenterArcFace,
+  type SubCenterArcFaceArgs,
+  type SubCenterOutliers,
+} from './subCenterArcFace';
+export { embeddingModel } from './embeddingModel';
+export type { LambdaSchedule } from './lambdaSchedule';

@@ -1,5 +1,6 @@
 import './ops.spec';
 import './losses.spec';
 import './layers.spec';
+import './heads.spec';
 import './training.spec';
 export { specs } from '../harness/registry';

@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { booleanArg, numberInRange } from '../internal/validate';
+import { additiveAngularMargin } from '../ops/margins/angularMargin';
+import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import { checkLayerKeys, registerLayer } from './layerConfig';
+import {
+  gradientArg,
+  type HeadGeometry,
+  MARGIN_HEAD_KEYS,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  scaleArg,
+} from './marginSoftmaxHead';
+
+/** Arguments of {@link ArcFace}. */
+export interface ArcFaceArgs extends MarginHeadArgs {
+  /** Additive angular margin in radians, in `[0, π)`. Default `0.5` (≈ 28.6°). */
+  margin?: number;
+  /** Logit scale `s > 0`. Default `64`. */
+  scale?: number;
+  /** Apply the margin only where `cos θ_y > 0`. Default `false`. */
+  easyMargin?: boolean;
+  /** `'exact'` (default) or `'straightThrough'` (insightface's training gradient). */
+  gradient?: MarginGradient;
+}
+
+/**
+ * ArcFace head (Deng et al. 2019, "ArcFace: Additive Angular Margin Loss for Deep Face Recognition").
+ *
+ * Both `x` and `W` normalized; target logit `s cos(θ_y + m)` for `θ_y ≤ π − m`, else
+ * `s (cos θ_y − m sin m)` so the target stays monotone; others `s cos θ_j`. `cos(θ + m)` is computed as
+ * `cos θ cos m − sin θ sin m` with a clamped `sin θ`, and its derivative
+ * `cos m + cos θ sin m / sin θ` is analytic. With `easyMargin`, `cos(θ_y + m)` only where `cos θ_y > 0`.
+ * Matches pytorch-metric-learning's `ArcFaceLoss` (whose margin is in degrees).
+ */
+export class ArcFace extends MarginSoftmaxHead {
+  static className = 'TfjsMarginArcFace';
+  readonly margin: number;
+  readonly scale: number;
+  readonly easyMargin: boolean;
+  readonly gradient: MarginGradient;
+  private readonly psi: TargetMargin;
+
+  constructor(args: ArcFaceArgs) {
+    checkLayerKeys('ArcFace', args, [...MARGIN_HEAD_KEYS, 'margin', 'scale', 'easyMargin', 'gradient']);
+    super(args, 'ArcFace');
+    this.margin = numberInRange('ArcFace', 'margin', args.margin ?? 0.5, 0, Math.PI);
+    this.scale = scaleArg('ArcFace', args.scale, 64);
+    this.easyMargin = booleanArg('ArcFace', 'easyMargin', args.easyMargin ?? false);
+    this.gradient = gradientArg('ArcFace', args.gradient);
+    this.psi = additiveAngularMargin(this.margin, this.easyMargin);
+  }
+  protected get headName(): string {
+    return 'ArcFace';
+  }
+  protected targetMargin(): TargetMargin {
+    return this.psi;
+  }
+  protected geometry(): HeadGeometry {
+    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: this.gradient };
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      margin: this.margin,
+      scale: this.scale,
+      easyMargin: this.easyMargin,
+      gradient: this.gradient,
+    };
+  }
+}
+registerLayer(ArcFace);
+
+/** Creates an {@link ArcFace} head. */
+export function arcFace(args: ArcFaceArgs): ArcFace {
+  return new ArcFace(args);
+}

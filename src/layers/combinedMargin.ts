@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { nonNegativeNumber, numberInRange, positiveNumber } from '../internal/validate';
+import { combinedAngularMargin } from '../ops/margins/angularMargin';
+import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import { checkLayerKeys, registerLayer } from './layerConfig';
+import {
+  gradientArg,
+  type HeadGeometry,
+  MARGIN_HEAD_KEYS,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  scaleArg,
+} from './marginSoftmaxHead';
+
+/** Arguments of {@link CombinedMargin}. */
+export interface CombinedMarginArgs extends MarginHeadArgs {
+  /** Multiplicative angular margin `m1 > 0` (SphereFace-like). Default `1`. */
+  m1?: number;
+  /** Additive angular margin `m2` in radians, in `[0, π)` (ArcFace). Default `0.5`. */
+  m2?: number;
+  /** Additive cosine margin `m3 >= 0` (CosFace). Default `0`. */
+  m3?: number;
+  /** Logit scale `s > 0`. Default `64`. */
+  scale?: number;
+  /** `'exact'` (default) or `'straightThrough'` (insightface's training gradient). */
+  gradient?: MarginGradient;
+}
+
+/**
+ * Combined margin head (Deng et al. 2019, ArcFace paper section 2.3; insightface's `CombinedMarginLoss`):
+ * target logit `s (cos(m1 θ_y + m2) − m3)`, others `s cos θ_j`, `x` and `W` normalized.
+ *
+ * Monotone fallback: beyond `θ* = (π − m2)/m1`, where `cos(m1θ + m2)` would start rising again, the
+ * target is `s (cos θ_y − m3 − m2 sin m2)`. With `m1 = 1, m3 = 0` this head is exactly {@link ArcFace}
+ * including its fallback; with `m1 = 1, m2 = 0` it is {@link CosFace}. For `m1 = 1` no `acos` is used;
+ * otherwise `θ = acos(cos θ)` appears in the forward pass only, and the backward pass uses the analytic
+ * `ψ' = m1 sin(m1θ + m2) / sin θ`.
+ */
+export class CombinedMargin extends MarginSoftmaxHead {
+  static className = 'TfjsMarginCombinedMargin';
+  readonly m1: number;
+  readonly m2: number;
+  readonly m3: number;
+  readonly scale: number;
+  readonly gradient: MarginGradient;
+  private readonly psi: TargetMargin;
+
+  constructor(args: CombinedMarginArgs) {
+    checkLayerKeys('CombinedMargin', args, [...MARGIN_HEAD_KEYS, 'm1', 'm2', 'm3', 'scale', 'gradient']);
+    super(args, 'CombinedMargin');
+    this.m1 = positiveNumber('CombinedMargin', 'm1', args.m1 ?? 1);
+    this.m2 = numberInRange('CombinedMargin', 'm2', args.m2 ?? 0.5, 0, Math.PI);
+    this.m3 = nonNegativeNumber('CombinedMargin', 'm3', args.m3 ?? 0);
+    this.scale = scaleArg('CombinedMargin', args.scale, 64);
+    this.gradient = gradientArg('CombinedMargin', args.gradient);
+    this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
+  }
+  protected get headName(): string {
+    return 'CombinedMargin';
+  }
+  protected targetMargin(): TargetMargin {
+    return this.psi;
+  }
+  protected geometry(): HeadGeometry {
+    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: this.gradient };
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), m1: this.m1, m2: this.m2, m3: this.m3, scale: this.scale, gradient: this.gradient };
+  }
+}
+registerLayer(CombinedMargin);
+
+/** Creates a {@link CombinedMargin} head: `s (cos(m1 θ_y + m2) − m3)`. */
+export function combinedMargin(args: CombinedMarginArgs): CombinedMargin {
+  return new CombinedMargin(args);
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { nonNegativeNumber } from '../internal/validate';
+import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
+import type { TargetMargin } from '../ops/margins/targetMargin';
+import { checkLayerKeys, registerLayer } from './layerConfig';
+import {
+  type HeadGeometry,
+  MARGIN_HEAD_KEYS,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  scaleArg,
+} from './marginSoftmaxHead';
+
+/** Arguments of {@link CosFace}. */
+export interface CosFaceArgs extends MarginHeadArgs {
+  /** Additive cosine margin `m >= 0`. Default `0.35`. */
+  margin?: number;
+  /** Logit scale `s > 0`. Default `64`. */
+  scale?: number;
+}
+
+/**
+ * AM-Softmax / CosFace head (Wang et al. 2018, "Additive Margin Softmax for Face Verification";
+ * Wang et al. 2018, "CosFace: Large Margin Cosine Loss for Deep Face Recognition").
+ *
+ * Both `x` and `W` normalized; target logit `s (cos θ_y − m)`, others `s cos θ_j`. The margin's
+ * derivative is 1, so the backward pass is the plain cosine-softmax one. Matches
+ * pytorch-metric-learning's `CosFaceLoss`.
+ */
+export class CosFace extends MarginSoftmaxHead {
+  static className = 'TfjsMarginCosFace';
+  readonly margin: number;
+  readonly scale: number;
+  private readonly psi: TargetMargin;
+
+  constructor(args: CosFaceArgs) {
+    checkLayerKeys('CosFace', args, [...MARGIN_HEAD_KEYS, 'margin', 'scale']);
+    super(args, 'CosFace');
+    this.margin = nonNegativeNumber('CosFace', 'margin', args.margin ?? 0.35);
+    this.scale = scaleArg('CosFace', args.scale, 64);
+    this.psi = additiveCosineMargin(this.margin);
+  }
+  protected get headName(): string {
+    return 'CosFace';
+  }
+  protected targetMargin(): TargetMargin {
+    return this.psi;
+  }
+  protected geometry(): HeadGeometry {
+    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: 'exact' };
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), margin: this.margin, scale: this.scale };
+  }
+}
+registerLayer(CosFace);
+
+/** Creates a {@link CosFace} (AM-Softmax) head. */
+export function cosFace(args: CosFaceArgs): CosFace {
+  return new CosFace(args);
+}
+/** Alias of {@link cosFace}. */
+export const amSoftmax = cosFace;

@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { MarginArgumentError, describe } from '../internal/errors';
+import { oneHotFloat } from '../internal/oneHot';
+import { booleanArg, floatTensor, integerAtLeast, positiveNumber, rankIs } from '../internal/validate';
+import { parseLabels } from '../losses/labels';
+import { marginLogits } from '../ops/marginLogits';
+import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import { type Kwargs, type LayerArgs, singleShape } from './layerConfig';
+
+/** Arguments every margin head takes. */
+export interface MarginHeadArgs extends LayerArgs {
+  /** Number of classes (identities). A positive integer. */
+  numClasses: number;
+  /**
+   * Check each call's inputs (default `true`): labels are integers in `[0, numClasses)` and
+   * embeddings are finite. Costs one device→host read of `N + 1` numbers per call (a GPU sync on
+   * webgl/webgpu). Turn off in hot loops once the data pipeline is trusted.
+   */
+  checkInputs?: boolean;
+}
+
+/** Keys of {@link MarginHeadArgs}, for config validation in subclasses. */
+export const MARGIN_HEAD_KEYS = ['numClasses', 'checkInputs'] as const;
+
+/** Per-head constants the base class needs from a subclass. */
+export interface HeadGeometry {
+  normalizeInputs: boolean;
+  normalizeWeights: boolean;
+  subCenters: number;
+  scale: number;
+  gradient: MarginGradient;
+}
+
+/**
+ * Base of every margin-based softmax head. A head is applied to `[embeddings, labels]` — embeddings
+ * `[N, D]`, labels `[N]` or `[N, 1]` (int32, or float32 holding integers, so `tf.input({shape: [1]})`
+ * works) — and returns `[N, numClasses]` logits for `losses.softmaxCrossEntropy` with one-hot targets.
+ * The margin is applied whenever labels are given, whatever `training` says, so `fit` and `evaluate`
+ * agree; applied to embeddings alone it returns margin-free logits for inference.
+ *
+ * It owns the class centres, a weight named `kernel` of shape `[D, numClasses · subCenters]`, and
+ * computes everything through {@link ops.marginLogits}: normalization, the cosine matmul, target
+ * selection with one-hot masks (no `gather` on weights), the target transform, scaling, and one
+ * analytic backward pass. A subclass supplies its target transform and geometry.
+ */
+export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
+  readonly numClasses: number;
+  readonly checkInputs: boolean;
+  protected kernel: tfl.LayerVariable | null = null;
+  private inputDim: number | null = null;
+
+  constructor(args: MarginHeadArgs, where: string) {
+    super(args);
+    this.numClasses = integerAtLeast(where, 'numClasses', args.numClasses, 1);
+    this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
+  }
+
+  /** The layer's public name in messages, e.g. `ArcFace`. */
+  protected abstract get headName(): string;
+  /** The target transform ψ. */
+  protected abstract targetMargin(): TargetMargin;
+  /** Normalizations, sub-centres, scale and gradient mode. */
+  protected abstract geometry(): HeadGeometry;
+  /** λ for annealed heads (L-Softmax, SphereFace); called once per call with labels. */
+  protected lambdaFor(_training: boolean): tf.Scalar | null {
+    return null;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shapes = Array.isArray(inputShape[0]) ? (inputShape as tfl.Shape[]) : [inputShape as tfl.Shape];
+    const embeddingShape = shapes[0]!;
+    const d = embeddingShape[1];
+    if (embeddingShape.length !== 2 || typeof d !== 'number') {
+      throw new MarginArgumentError(
+        this.headName,
+        'embeddings',
+        'of shape [N, D] with a known D',
+        `shape ${describe(embeddingShape)}`,
+      );
+    }
+    this.inputDim = d;
+    const columns = this.numClasses * this.geometry().subCenters;
+    this.kernel = this.addWeight('kernel', [d, columns], 'float32', tfl.initializers.glorotUniform({}));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const first = Array.isArray(inputShape[0])
+      ? (inputShape as tfl.Shape[])[0]!
+      : singleShape(this.headName, inputShape);
+    return [first[0] ?? null, this.numClasses];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const [embeddings, labels] = this.splitInputs(inputs);
+      const kernel = this.kernel;
+      if (kernel === null) {
+        throw new MarginArgumentError(
+          this.headName,
+          'kernel',
+          'built before the head is called (apply it to a symbolic input or call build())',
+          'an unbuilt layer',
+        );
+      }
+      const x = floatTensor(this.headName, 'embeddings', embeddings);
+      rankIs(this.headName, 'embeddings', x, 2, '[N, D]');
+      if (x.shape[1] !== this.inputDim) {
+        throw new MarginArgumentError(
+          this.headName,
+          'embeddings',
+          `a [N, ${this.inputDim}] tensor (the D the head was built with)`,
+          x,
+        );
+      }
+      if (x.shape[0] === 0) throw new MarginArgumentError(this.headName, 'embeddings', 'a non-empty batch', x);
+      const g = this.geometry();
+      const options = { ...g, margin: this.targetMargin() };
+      if (labels === null) {
+        if (this.checkInputs) this.checkValues(x, null);
+        return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, null, null, options);
+      }
+      const y = parseLabels(this.headName, 'labels', labels, x.shape[0], this.numClasses, false);
+      if (this.checkInputs) this.checkValues(x, tf.reshape(labels, [-1]));
+      const targets = oneHotFloat(y, this.numClasses);
+      const lambda = this.lambdaFor(kwargs['training'] === true);
+      return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, targets, lambda, options);
+    });
+  }
+
+  private splitInputs(inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor | null] {
+    if (!Array.isArray(inputs)) return [inputs, null];
+    if (inputs.length === 1) return [inputs[0]!, null];
+    if (inputs.length !== 2) {
+      throw new MarginArgumentError(
+        this.headName,
+        'inputs',
+        '[embeddings, labels] or embeddings alone',
+        `a list of ${inputs.length} tensors`,
+      );
+    }
+    return [inputs[0]!, inputs[1]!];
+  }
+
+  /** One device read: the labels and `Σ (x − x)`, which is NaN exactly when some embedding is not finite. */
+  private checkValues(x: tf.Tensor, labels: tf.Tensor | null): void {
+    const probe = tf.tidy(() => {
+      const finite = tf.reshape(tf.sum(tf.sub(x, x)), [1]);
+      return labels === null ? finite : tf.concat([tf.cast(labels, 'float32'), finite]);
+    });
+    const values = probe.dataSync();
+    probe.dispose();
+    if (Number.isNaN(values[values.length - 1])) {
+      throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', 'NaN or Infinity');
+    }
+    if (labels === null) return;
+    for (let i = 0; i < values.length - 1; i++) {
+      const v = values[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) {
+        throw new MarginArgumentError(
+          this.headName,
+          'labels',
+          `integers in [0, ${this.numClasses})`,
+          `${Number.isNaN(v) ? 'NaN' : v} at index ${i}`,
+        );
+      }
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numClasses: this.numClasses, checkInputs: this.checkInputs };
+  }
+}
+
+/** Validates a logit scale. */
+export function scaleArg(where: string, value: unknown, fallback: number): number {
+  return positiveNumber(where, 'scale', value ?? fallback);
+}
+
+/** Validates the gradient mode. */
+export function gradientArg(where: string, value: unknown): MarginGradient {
+  const g = value ?? 'exact';
+  if (g !== 'exact' && g !== 'straightThrough') {
+    throw new MarginArgumentError(where, 'gradient', "'exact' or 'straightThrough'", g);
+  }
+  return g;
+}

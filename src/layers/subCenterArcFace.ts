@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MarginArgumentError } from '../internal/errors';
+import { floatTensor, integerAtLeast, numberInRange, rankIs } from '../internal/validate';
+import { parseLabels } from '../losses/labels';
+import { additiveAngularMargin } from '../ops/margins/angularMargin';
+import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import { l2Normalize } from '../ops/l2Normalize';
+import { checkLayerKeys, registerLayer } from './layerConfig';
+import {
+  gradientArg,
+  type HeadGeometry,
+  MARGIN_HEAD_KEYS,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  scaleArg,
+} from './marginSoftmaxHead';
+
+/** Arguments of {@link SubCenterArcFace}. */
+export interface SubCenterArcFaceArgs extends MarginHeadArgs {
+  /** Sub-centres per class `K >= 1`. Default `3`. */
+  subCenters?: number;
+  /** Additive angular margin in radians, in `[0, π)`. Default `0.5`. */
+  margin?: number;
+  /** Logit scale `s > 0`. Default `64`. */
+  scale?: number;
+  /** `'exact'` (default) or `'straightThrough'`. */
+  gradient?: MarginGradient;
+}
+
+/** What {@link SubCenterArcFace.getOutliers} finds. */
+export interface SubCenterOutliers {
+  /** Indices of samples farther than the threshold from their class's dominant sub-centre. */
+  outliers: number[];
+  /** `[D, numClasses]`: each class's dominant sub-centre (the one most of its samples are nearest). */
+  dominantCenters: tf.Tensor2D;
+}
+
+/**
+ * Sub-center ArcFace head (Deng et al. 2020, "Sub-center ArcFace: Boosting Face Recognition by
+ * Large-scale Noisy Web Faces"): each class has `K` centres, kernel columns `c·K … c·K + K − 1`; a
+ * class's cosine is the max over its sub-centres, then the ArcFace margin applies (see {@link ArcFace}).
+ * The gradient reaches only the arg-max sub-centre. Matches pytorch-metric-learning's
+ * `SubCenterArcFaceLoss`.
+ */
+export class SubCenterArcFace extends MarginSoftmaxHead {
+  static className = 'TfjsMarginSubCenterArcFace';
+  readonly subCenters: number;
+  readonly margin: number;
+  readonly scale: number;
+  readonly gradient: MarginGradient;
+  private readonly psi: TargetMargin;
+
+  constructor(args: SubCenterArcFaceArgs) {
+    checkLayerKeys('SubCenterArcFace', args, [...MARGIN_HEAD_KEYS, 'subCenters', 'margin', 'scale', 'gradient']);
+    super(args, 'SubCenterArcFace');
+    this.subCenters = integerAtLeast('SubCenterArcFace', 'subCenters', args.subCenters ?? 3, 1);
+    this.margin = numberInRange('SubCenterArcFace', 'margin', args.margin ?? 0.5, 0, Math.PI);
+    this.scale = scaleArg('SubCenterArcFace', args.scale, 64);
+    this.gradient = gradientArg('SubCenterArcFace', args.gradient);
+    this.psi = additiveAngularMargin(this.margin);
+  }
+  protected get headName(): string {
+    return 'SubCenterArcFace';
+  }
+  protected targetMargin(): TargetMargin {
+    return this.psi;
+  }
+  protected geometry(): HeadGeometry {
+    return {
+      normalizeInputs: true,
+      normalizeWeights: true,
+      subCenters: this.subCenters,
+      scale: this.scale,
+      gradient: this.gradient,
+    };
+  }
+
+  /**
+   * Finds noisy samples as pytorch-metric-learning's `get_outliers` does: for each class present in
+   * `labels`, the dominant sub-centre is the one most of the class's samples are nearest to; samples
+   * whose angle to it exceeds `thresholdDegrees` (default 75°) are outliers. Reads data back (async).
+   *
+   * @param embeddings `[N, D]` embeddings.
+   * @param labels `[N]` or `[N, 1]` integer labels.
+   */
+  async getOutliers(
+    embeddings: tf.Tensor,
+    labels: tf.Tensor,
+    options: { thresholdDegrees?: number } = {},
+  ): Promise<SubCenterOutliers> {
+    const where = 'SubCenterArcFace.getOutliers';
+    if (this.kernel === null)
+      throw new MarginArgumentError(where, 'kernel', 'built (train or build the head first)', 'an unbuilt layer');
+    const threshold = numberInRange(where, 'thresholdDegrees', options.thresholdDegrees ?? 75, 0, 180);
+    const x = floatTensor(where, 'embeddings', embeddings);
+    rankIs(where, 'embeddings', x, 2, '[N, D]');
+    const [n, d] = x.shape as [number, number];
+    const y = parseLabels(where, 'labels', labels, n, this.numClasses, false);
+    const kernel = this.kernel.read();
+    const cosT = tf.tidy(() => tf.matMul(l2Normalize(x), l2Normalize(kernel, { axis: 0 })));
+    const [cos, labelValues, w] = await Promise.all([cosT.data(), y.data(), kernel.data()]);
+    tf.dispose([cosT, ...(y !== labels ? [y] : []), ...(x !== embeddings ? [x] : [])]);
+    const k = this.subCenters;
+    const columns = this.numClasses * k;
+    const cosThreshold = Math.cos((threshold * Math.PI) / 180);
+    const dominant = new Float32Array(d * this.numClasses);
+    const outliers: number[] = [];
+    for (let c = 0; c < this.numClasses; c++) {
+      const members: number[] = [];
+      for (let i = 0; i < n; i++) if (labelValues[i] === c) members.push(i);
+      if (members.length === 0) continue;
+      const counts = new Array<number>(k).fill(0);
+      for (const i of members) {
+        let best = 0;
+        for (let s = 1; s < k; s++) if (cos[i * columns + c * k + s]! > cos[i * columns + c * k + best]!) best = s;
+        counts[best]!++;
+      }
+      let top = 0;
+      for (let s = 1; s < k; s++) if (counts[s]! > counts[top]!) top = s;
+      for (let r = 0; r < d; r++) dominant[r * this.numClasses + c] = w[r * columns + c * k + top]!;
+      for (const i of members) if (cos[i * columns + c * k + top]! < cosThreshold) outliers.push(i);
+    }
+    outliers.sort((a, b) => a - b);
+    return { outliers, dominantCenters: tf.tensor2d(dominant, [d, this.numClasses]) };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      subCenters: this.subCenters,
+      margin: this.margin,
+      scale: this.scale,
+      gradient: this.gradient,
+    };
+  }
+}
+registerLayer(SubCenterArcFace);
+
+/** Creates a {@link SubCenterArcFace} head. */
+export function subCenterArcFace(args: SubCenterArcFaceArgs): SubCenterArcFace {
+  return new SubCenterArcFace(args);
+}

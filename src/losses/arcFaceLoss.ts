@@ -1,0 +1,18 @@
+import { booleanArg, knownKeys, numberInRange, positiveNumber } from '../internal/validate';
+import { additiveAngularMargin } from '../ops/margins/angularMargin';
+import { marginCrossEntropyLoss } from './marginCrossEntropy';
+import type { LossFunction } from './softmaxCrossEntropyWith';
+
+/**
+ * ArcFace loss for a model whose output is cosines (a `layers.normalizedDense` with scale 1): target
+ * logit `s cos(θ_y + m)` (`s (cos θ_y − m sin m)` beyond `θ_y > π − m`; with `easyMargin`, the margin only
+ * where `cos θ_y > 0`), others `s cos θ_j` (Deng et al. 2019). Margin in radians, default 0.5; scale 64.
+ */
+export function arcFaceLoss(config: { scale?: number; margin?: number; easyMargin?: boolean } = {}): LossFunction {
+  const where = 'losses.arcFaceLoss';
+  knownKeys(where, 'config', config, ['scale', 'margin', 'easyMargin']);
+  const scale = positiveNumber(where, 'scale', config.scale ?? 64);
+  const margin = numberInRange(where, 'margin', config.margin ?? 0.5, 0, Math.PI);
+  const easyMargin = booleanArg(where, 'easyMargin', config.easyMargin ?? false);
+  return marginCrossEntropyLoss(where, additiveAngularMargin(margin, easyMargin), scale, 'exact');
+}

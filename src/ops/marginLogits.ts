@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withCustomGrad } from '../internal/customGrad';
+import { oneHotFloat } from '../internal/oneHot';
+import { squaredNormEpsilon } from '../internal/precision';
+import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
+import type { MarginGradient, TargetMargin } from './margins/targetMargin';
+
+/** Options of {@link marginLogits}; validated by the calling layer or loss. */
+export interface MarginLogitsOptions {
+  /** The target transform ψ; ignored when no targets are given. */
+  margin: TargetMargin;
+  /** Logit scale `s`. */
+  scale: number;
+  /** `true`: logits use `cos θ`; `false`: they carry the embedding norm, `|x| cos θ`. */
+  normalizeInputs: boolean;
+  /** `true`: class centres are normalized; `false`: logits carry `|W_j|` (L-Softmax). */
+  normalizeWeights: boolean;
+  /** Sub-centres per class `K` (columns `c·K … c·K + K − 1`); the class cosine is their max. */
+  subCenters: number;
+  /** `'exact'` derivative of ψ, or `'straightThrough'` (ψ' = 1). */
+  gradient: MarginGradient;
+}
+
+/**
+ * Logits of a margin-based softmax head, with one analytic custom gradient.
+ *
+ * With `c_j = x̂ · Ŵ_j` (the max over a class's sub-centres when `K > 1`), `y` the label and
+ * `ρ = s · |x|^[!normalizeInputs] · |W_j|^[!normalizeWeights]`:
+ *
+ * `logit_j = ρ_j · c_j` for `j ≠ y`, `logit_y = ρ_y · f(c_y)`, `f(c) = (λ c + ψ(c)) / (1 + λ)`.
+ *
+ * Backward from `G = ∂L/∂logits`: `∂L/∂c = G ρ`, its target entry times `f'(c_y)`; it reaches `x̂`
+ * and `Ŵ` through one matmul each (routed to the arg-max sub-centre), then each normalization's
+ * backward `(g − v̂ (g · v̂)) / |v|`; when a norm is a factor of the logits it adds
+ * `v̂ · Σ G ⊙ logits / |v|`. No `gather` (wasm cannot differentiate it), no `acos` on the gradient
+ * path, and no autodiff through the norms.
+ *
+ * @param x `[N, D]` embeddings.
+ * @param kernel `[D, C·K]` class centres.
+ * @param targets `[N, C]` one-hot float mask of the labels, or `null` for margin-free logits.
+ * @param lambda Scalar λ ≥ 0 blending in the plain cosine (L-Softmax annealing), or `null` for 0.
+ * @returns `[N, C]` logits.
+ */
+export function marginLogits(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  targets: tf.Tensor2D | null,
+  lambda: tf.Scalar | null,
+  options: MarginLogitsOptions,
+): tf.Tensor2D {
+  const { margin, scale, normalizeInputs, normalizeWeights, subCenters: k, gradient } = options;
+  const epsilon = squaredNormEpsilon(1e-12);
+  const n = x.shape[0];
+  const classes = kernel.shape[1] / k;
+  const hasTargets = targets !== null;
+  const hasLambda = lambda !== null;
+
+  const f = withCustomGrad((inputs, save) => {
+    const [xIn, wIn] = inputs as [tf.Tensor2D, tf.Tensor2D];
+    const mask = hasTargets ? (inputs[2] as tf.Tensor2D) : null;
+    const lam = hasLambda ? (inputs[hasTargets ? 3 : 2] as tf.Scalar) : null;
+    const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
+    const [wn, invw] = l2NormalizeForward(wIn, 0, epsilon);
+    type Forward = { out: tf.Tensor; derivative?: tf.Tensor; route?: tf.Tensor; normTerm?: tf.Tensor };
+    const forward = tf.tidy((): Forward => {
+      const cosAll = tf.matMul(xn, wn);
+      let cos: tf.Tensor = cosAll;
+      let route: tf.Tensor | undefined;
+      if (k > 1) {
+        const grouped = tf.reshape(cosAll, [n, classes, k]);
+        cos = tf.max(grouped, 2);
+        route = tf.reshape(oneHotFloat(tf.reshape(tf.argMax(grouped, 2), [-1]) as tf.Tensor1D, k), [n, classes, k]);
+      }
+      let adjusted: tf.Tensor = cos;
+      let derivative: tf.Tensor | undefined;
+      if (mask !== null) {
+        const cTarget = tf.sum(tf.mul(cos, mask), 1);
+        const t = margin.apply(tf.clipByValue(cTarget, -1, 1), gradient);
+        let target = t.value;
+        derivative = t.derivative ?? undefined;
+        if (lam !== null) {
+          const denominator = tf.add(lam, 1);
+          target = tf.div(tf.add(tf.mul(lam, cTarget), target), denominator);
+          derivative = tf.div(tf.add(lam, derivative ?? 1), denominator);
+        }
+        adjusted = tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(target, cTarget), 1)));
+      }
+      const scaleByNorms = (v: tf.Tensor): tf.Tensor => {
+        let out = v;
+        if (!normalizeInputs) out = tf.div(out, invx);
+        if (!normalizeWeights) out = tf.div(out, invw);
+        return scale !== 1 ? tf.mul(out, scale) : out;
+      };
+      const out = scaleByNorms(adjusted);
+      // ∂logit/∂|v| is the logit over |v|; straight-through takes it from the margin-free logits.
+      const normTerm =
+        (normalizeInputs && normalizeWeights) || adjusted === cos
+          ? undefined
+          : gradient === 'straightThrough'
+            ? scaleByNorms(cos)
+            : undefined;
+      return { out, derivative, route, normTerm };
+    });
+    const logits = forward.out;
+    const normLogits = forward.normTerm ?? logits;
+    const fPrime = forward.derivative ?? null;
+    const routing = forward.route ?? null;
+    save([
+      xn,
+      invx,
+      wn,
+      invw,
+      normLogits,
+      ...(mask !== null ? [mask] : []),
+      ...(fPrime !== null ? [fPrime] : []),
+      ...(routing !== null ? [routing] : []),
+    ]);
+    return {
+      value: logits,
+      gradFunc: (dy, saved) => {
+        const [sxn, sinvx, swn, sinvw, sLogits] = saved as [
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+        ];
+        let i = 5;
+        const sMask = mask !== null ? saved[i++]! : null;
+        const sPrime = fPrime !== null ? saved[i++]! : null;
+        const sRoute = routing !== null ? saved[i++]! : null;
+        let g: tf.Tensor = scale !== 1 ? tf.mul(dy, scale) : dy;
+        if (!normalizeInputs) g = tf.div(g, sinvx);
+        if (!normalizeWeights) g = tf.div(g, sinvw);
+        if (sMask !== null && sPrime !== null) {
+          const gTarget = tf.sum(tf.mul(g, sMask), 1);
+          g = tf.add(g, tf.mul(sMask, tf.expandDims(tf.mul(gTarget, tf.sub(sPrime, 1)), 1)));
+        }
+        if (sRoute !== null) g = tf.reshape(tf.mul(tf.expandDims(g, 2), sRoute), [n, classes * k]);
+        let dx = l2NormalizeBackward(tf.matMul(g, swn, false, true), sxn, sinvx, 1);
+        let dw = l2NormalizeBackward(tf.matMul(sxn, g, true, false), swn, sinvw, 0);
+        if (!normalizeInputs || !normalizeWeights) {
+          const gl = tf.mul(dy, sLogits);
+          if (!normalizeInputs) dx = tf.add(dx, tf.mul(sxn, tf.mul(tf.sum(gl, 1, true), sinvx)));
+          if (!normalizeWeights) dw = tf.add(dw, tf.mul(swn, tf.mul(tf.sum(gl, 0, true), sinvw)));
+        }
+        const grads: tf.Tensor[] = [dx, dw];
+        if (hasTargets) grads.push(tf.zerosLike(inputs[2]!));
+        if (hasLambda) grads.push(tf.zerosLike(inputs[hasTargets ? 3 : 2]!));
+        return grads;
+      },
+    };
+  });
+  const args: tf.Tensor[] = [x, kernel];
+  if (targets !== null) args.push(targets);
+  if (lambda !== null) args.push(lambda);
+  return f(...args) as tf.Tensor2D;
+}

@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TargetMargin } from './targetMargin';
+
+/**
+ * AM-Softmax / CosFace target: `ψ(c) = c − m`, `ψ'(c) = 1` (Wang et al. 2018, "Additive Margin Softmax
+ * for Face Verification"; Wang et al. 2018, "CosFace: Large Margin Cosine Loss").
+ */
+export function additiveCosineMargin(m: number): TargetMargin {
+  return { apply: (c) => ({ value: tf.sub(c, m), derivative: null }) };
+}

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TargetMargin } from './targetMargin';
+
+/**
+ * Chebyshev polynomials at `c`: returns `[T_m(c), U_{m−1}(c)]`, so `cos(mθ) = T_m(cos θ)` and
+ * `d T_m / dc = m · U_{m−1}(c)`. Three-term recurrences, exact for the small integer `m` in use.
+ */
+export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
+  let tPrev: tf.Tensor = tf.onesLike(c);
+  let t: tf.Tensor = c;
+  let uPrev: tf.Tensor = tf.onesLike(c); // U_0
+  let u: tf.Tensor = tf.mul(c, 2); // U_1
+  if (m === 1) return [c, uPrev];
+  const twoC = tf.mul(c, 2);
+  for (let n = 1; n < m; n++) {
+    const tNext = tf.sub(tf.mul(twoC, t), tPrev);
+    tPrev = t;
+    t = tNext;
+    if (n < m - 1) {
+      const uNext = tf.sub(tf.mul(twoC, u), uPrev);
+      uPrev = u;
+      u = uNext;
+    }
+  }
+  return [t, m === 2 ? tf.mul(c, 2) : u];
+}
+
+/**
+ * L-Softmax / A-Softmax target (Liu et al. 2016, "Large-Margin Softmax Loss for Convolutional Neural
+ * Networks", eq. 6–7; Liu et al. 2017, "SphereFace"): `ψ(θ) = (−1)^k cos(mθ) − 2k` on
+ * `θ ∈ [kπ/m, (k+1)π/m]`, integer `m ≥ 1`, which is continuous and decreasing on `[0, π]`.
+ *
+ * `cos(mθ) = T_m(c)` (Chebyshev); `k = #{j ∈ 1..m : c ≤ cos(jπ/m)} = floor(mθ/π)` from thresholds on
+ * `c`, with no `acos`; `ψ'(c) = (−1)^k m U_{m−1}(c)` (k is piecewise constant).
+ */
+export function multiplicativeAngularMargin(m: number): TargetMargin {
+  const thresholds = Array.from({ length: m }, (_, j) => Math.cos(((j + 1) * Math.PI) / m));
+  return {
+    apply: (c, gradient) => {
+      let k: tf.Tensor = tf.zerosLike(c);
+      for (const threshold of thresholds) k = tf.add(k, tf.cast(tf.lessEqual(c, threshold), 'float32'));
+      // (−1)^k for integer-valued k: 1 − 2 (k mod 2)
+      const sign = tf.sub(1, tf.mul(tf.mod(k, 2), 2));
+      const [tm, um1] = chebyshev(c, m);
+      const value = tf.sub(tf.mul(sign, tm), tf.mul(k, 2));
+      return { value, derivative: gradient === 'exact' ? tf.mul(tf.mul(sign, um1), m) : null };
+    },
+  };
+}
