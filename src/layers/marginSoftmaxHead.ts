@@ -3,7 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError, describe } from '../internal/errors';
 import { oneHotFloat } from '../internal/oneHot';
 import { booleanArg, floatTensor, integerAtLeast, positiveNumber, rankIs } from '../internal/validate';
+import { canReadSync } from '../internal/syncRead';
 import { parseLabels } from '../losses/labels';
+import { checkLabelValues } from '../ops/validateLabels';
 import { marginLogits } from '../ops/marginLogits';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { type Kwargs, type LayerArgs, singleShape } from './layerConfig';
@@ -15,7 +17,8 @@ export interface MarginHeadArgs extends LayerArgs {
   /**
    * Check each call's inputs (default `true`): labels are integers in `[0, numClasses)` and
    * embeddings are finite. Costs one device→host read of `N + 1` numbers per call (a GPU sync on
-   * webgl/webgpu). Turn off in hot loops once the data pipeline is trusted.
+   * webgl). Turn off in hot loops once the data pipeline is trusted. On webgpu synchronous reads are
+   * unsafe, so only shapes and dtypes are checked there: call `await head.validateInputs(x, labels)`.
    */
   checkInputs?: boolean;
 }
@@ -122,7 +125,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
         return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, null, null, options);
       }
       const y = parseLabels(this.headName, 'labels', labels, x.shape[0], this.numClasses, false);
-      if (this.checkInputs) this.checkValues(x, tf.reshape(labels, [-1]));
+      if (this.checkInputs) this.checkValues(x, labels);
       const targets = oneHotFloat(y, this.numClasses);
       const lambda = this.lambdaFor(kwargs['training'] === true);
       return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, targets, lambda, options);
@@ -143,28 +146,47 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     return [inputs[0]!, inputs[1]!];
   }
 
-  /** One device read: the labels and `Σ (x − x)`, which is NaN exactly when some embedding is not finite. */
-  private checkValues(x: tf.Tensor, labels: tf.Tensor | null): void {
-    const probe = tf.tidy(() => {
+  /** The values `checkInputs` reads: the labels and `Σ (x − x)`, NaN exactly when some embedding is not finite. */
+  private valueProbe(x: tf.Tensor, labels: tf.Tensor | null): tf.Tensor {
+    return tf.tidy(() => {
       const finite = tf.reshape(tf.sum(tf.sub(x, x)), [1]);
-      return labels === null ? finite : tf.concat([tf.cast(labels, 'float32'), finite]);
+      return labels === null ? finite : tf.concat([tf.cast(tf.reshape(labels, [-1]), 'float32'), finite]);
     });
-    const values = probe.dataSync();
-    probe.dispose();
+  }
+
+  private checkProbe(values: ArrayLike<number>, hasLabels: boolean): void {
     if (Number.isNaN(values[values.length - 1])) {
       throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', 'NaN or Infinity');
     }
-    if (labels === null) return;
-    for (let i = 0; i < values.length - 1; i++) {
-      const v = values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) {
-        throw new MarginArgumentError(
-          this.headName,
-          'labels',
-          `integers in [0, ${this.numClasses})`,
-          `${Number.isNaN(v) ? 'NaN' : v} at index ${i}`,
-        );
-      }
+    if (hasLabels) checkLabelValues(this.headName, values, this.numClasses, values.length - 1);
+  }
+
+  /** One device read (skipped on webgpu, see {@link MarginHeadArgs.checkInputs}). */
+  private checkValues(x: tf.Tensor, labels: tf.Tensor | null): void {
+    if (!canReadSync()) return;
+    const probe = this.valueProbe(x, labels);
+    const values = probe.dataSync();
+    probe.dispose();
+    this.checkProbe(values, labels !== null);
+  }
+
+  /**
+   * The value checks of `checkInputs`, asynchronously and on every backend: rejects NaN/Infinity
+   * embeddings and labels outside `[0, numClasses)` with the same errors a call would throw.
+   */
+  async validateInputs(embeddings: tf.Tensor, labels?: tf.Tensor): Promise<void> {
+    const x = floatTensor(this.headName, 'embeddings', embeddings);
+    if (labels !== undefined) {
+      // Checks shape and dtype; for [N] int32 labels it returns the caller's own tensor.
+      const parsed = parseLabels(this.headName, 'labels', labels, x.shape[0] ?? null, this.numClasses, false);
+      if (parsed !== labels) parsed.dispose();
+    }
+    const probe = this.valueProbe(x, labels ?? null);
+    try {
+      this.checkProbe(await probe.data(), labels !== undefined);
+    } finally {
+      probe.dispose();
+      if (x !== embeddings) x.dispose();
     }
   }
 

@@ -51,9 +51,9 @@ export class TemperatureSoftmax extends tfl.layers.Layer {
   }
 
   /** The current temperature (reads the weight when learnable). */
-  currentTemperature(): number {
+  async currentTemperature(): Promise<number> {
     if (this.logTemperature === null) return this.temperature;
-    return Math.exp(this.logTemperature.read().dataSync()[0]!);
+    return Math.exp((await this.logTemperature.read().data())[0]!);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

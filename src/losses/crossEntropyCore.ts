@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { logSoftmaxForward } from '../ops/logSoftmax';
 
@@ -17,7 +18,7 @@ export function crossEntropyFromLogits(targets: tf.Tensor, logits: tf.Tensor, te
       value: loss,
       gradFunc: (dy, [ts, zs]) => {
         const g = tf.expandDims(dy, -1);
-        const dx = tf.mul(g, tf.sub(tf.mul(tf.exp(zs!), tf.sum(ts!, axis, true)), ts!));
+        const dx = tf.mul(g, tf.sub(tf.mul(expNonPositive(zs!), tf.sum(ts!, axis, true)), ts!));
         const dt = tf.neg(tf.mul(g, zs!));
         return [dt, temperature === 1 ? dx : tf.div(dx, temperature)];
       },

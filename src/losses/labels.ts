@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../internal/errors';
+import { canReadSync } from '../internal/syncRead';
 import { tensorArg } from '../internal/validate';
+import { checkLabelValues } from '../ops/validateLabels';
 
 /**
  * Checks class labels and returns them as an int32 `[N]` tensor (the caller disposes it when it is
  * not the input). Labels may be `[N]` or `[N, 1]`, int32 or float32 holding integers.
  *
  * With `checkValues` the values are read back (one device sync) to reject fractions, NaN and labels
- * outside `[0, numClasses)`; without it only shapes and dtypes are checked.
+ * outside `[0, numClasses)` — except on webgpu, where sync reads are unsafe (see `canReadSync`);
+ * without it only shapes and dtypes are checked.
  */
 export function parseLabels(
   where: string,
@@ -26,26 +29,9 @@ export function parseLabels(
   if (t.dtype !== 'int32' && t.dtype !== 'float32') {
     throw new MarginArgumentError(where, argument, 'an int32 or float32 tensor of integer labels', t);
   }
-  if (checkValues) {
-    const values = t.dataSync();
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
-        throw new MarginArgumentError(
-          where,
-          argument,
-          `integers in [0, ${numClasses})`,
-          `${describeNumber(v)} at index ${i}`,
-        );
-      }
-    }
-  }
+  if (checkValues && canReadSync()) checkLabelValues(where, t.dataSync(), numClasses);
   return tf.tidy(() => {
     const flat = t.rank === 2 ? tf.reshape(t, [-1]) : t;
     return (flat.dtype === 'int32' ? flat : tf.cast(flat, 'int32')) as tf.Tensor1D;
   });
-}
-
-function describeNumber(v: number): string {
-  return Number.isNaN(v) ? 'NaN' : String(v);
 }

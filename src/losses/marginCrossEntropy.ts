@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { logSoftmaxForward } from '../ops/logSoftmax';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
@@ -31,7 +32,7 @@ export function marginCrossEntropyLoss(
         value: out.loss,
         gradFunc: (dy, [ts, zs, dPsi]) => {
           const g = tf.expandDims(dy, -1);
-          let dLogits = tf.mul(g, tf.sub(tf.mul(tf.exp(zs!), tf.sum(ts!, -1, true)), ts!));
+          let dLogits = tf.mul(g, tf.sub(tf.mul(expNonPositive(zs!), tf.sum(ts!, -1, true)), ts!));
           if (dPsi !== undefined) {
             const gTarget = tf.sum(tf.mul(dLogits, ts!), -1);
             dLogits = tf.add(dLogits, tf.mul(ts!, tf.expandDims(tf.mul(gTarget, tf.sub(dPsi, 1)), -1)));

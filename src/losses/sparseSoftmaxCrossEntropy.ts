@@ -8,7 +8,8 @@ import { parseLabels } from './labels';
 export interface SparseSoftmaxCrossEntropyOptions {
   /**
    * Read the labels back to check that they are integers in `[0, C)`. Default `true`; costs one
-   * device→host copy of `N` numbers (a sync on GPU backends).
+   * device→host copy of `N` numbers (a sync on GPU backends). Skipped on webgpu, where synchronous
+   * reads are unsafe: use `await ops.validateLabels(labels, C)` there.
    */
   checkLabels?: boolean;
 }

@@ -6,3 +6,4 @@ export { cosineSimilarity } from './cosineSimilarity';
 export { normalizedLinear, type NormalizedLinearOptions } from './normalizedLinear';
 export { marginLogits, type MarginLogitsOptions } from './marginLogits';
 export * as margins from './margins/index';
+export { validateLabels } from './validateLabels';

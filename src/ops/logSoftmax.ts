@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
 
@@ -35,7 +36,7 @@ export function logSoftmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.
     return {
       value: z,
       gradFunc: (dy, [saved]) => {
-        const g = tf.sub(dy, tf.mul(tf.exp(saved!), tf.sum(dy, axis, true)));
+        const g = tf.sub(dy, tf.mul(expNonPositive(saved!), tf.sum(dy, axis, true)));
         return [temperature === 1 ? g : tf.div(g, temperature)];
       },
     };

@@ -60,10 +60,17 @@ export function marginLogits(
     const mask = hasTargets ? (inputs[2] as tf.Tensor2D) : null;
     const lam = hasLambda ? (inputs[hasTargets ? 3 : 2] as tf.Scalar) : null;
     const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
-    const [wn, invw] = l2NormalizeForward(wIn, 0, epsilon);
-    type Forward = { out: tf.Tensor; derivative?: tf.Tensor; route?: tf.Tensor; normTerm?: tf.Tensor };
+    // Ŵ is never built: cos = (x̂ W) ⊙ invw scales the [N, C] product, cheaper than the [D, C] kernel.
+    const invw = tf.tidy(() => tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 0, true), epsilon)));
+    type Forward = {
+      out: tf.Tensor;
+      cosAll: tf.Tensor;
+      derivative?: tf.Tensor;
+      route?: tf.Tensor;
+      normTerm?: tf.Tensor;
+    };
     const forward = tf.tidy((): Forward => {
-      const cosAll = tf.matMul(xn, wn);
+      const cosAll = tf.mul(tf.matMul(xn, wIn), invw);
       let cos: tf.Tensor = cosAll;
       let route: tf.Tensor | undefined;
       if (k > 1) {
@@ -94,23 +101,24 @@ export function marginLogits(
       const out = scaleByNorms(adjusted);
       // ∂logit/∂|v| is the logit over |v|; straight-through takes it from the margin-free logits.
       const normTerm =
-        (normalizeInputs && normalizeWeights) || adjusted === cos
+        normalizeInputs && normalizeWeights
           ? undefined
-          : gradient === 'straightThrough'
+          : gradient === 'straightThrough' && adjusted !== cos
             ? scaleByNorms(cos)
-            : undefined;
-      return { out, derivative, route, normTerm };
+            : out;
+      return { out, cosAll, derivative, route, normTerm };
     });
     const logits = forward.out;
-    const normLogits = forward.normTerm ?? logits;
     const fPrime = forward.derivative ?? null;
     const routing = forward.route ?? null;
+    const normLogits = forward.normTerm ?? null;
     save([
       xn,
       invx,
-      wn,
+      wIn,
       invw,
-      normLogits,
+      forward.cosAll,
+      ...(normLogits !== null ? [normLogits] : []),
       ...(mask !== null ? [mask] : []),
       ...(fPrime !== null ? [fPrime] : []),
       ...(routing !== null ? [routing] : []),
@@ -118,7 +126,7 @@ export function marginLogits(
     return {
       value: logits,
       gradFunc: (dy, saved) => {
-        const [sxn, sinvx, swn, sinvw, sLogits] = saved as [
+        const [sxn, sinvx, sw, sinvw, sCos] = saved as [
           tf.Tensor2D,
           tf.Tensor2D,
           tf.Tensor2D,
@@ -126,9 +134,11 @@ export function marginLogits(
           tf.Tensor2D,
         ];
         let i = 5;
+        const sLogits = normLogits !== null ? saved[i++]! : null;
         const sMask = mask !== null ? saved[i++]! : null;
         const sPrime = fPrime !== null ? saved[i++]! : null;
         const sRoute = routing !== null ? saved[i++]! : null;
+        // g = ∂L/∂cos (routed to the arg-max sub-centre), then gs = g ⊙ invw = ∂L/∂(x̂ W).
         let g: tf.Tensor = scale !== 1 ? tf.mul(dy, scale) : dy;
         if (!normalizeInputs) g = tf.div(g, sinvx);
         if (!normalizeWeights) g = tf.div(g, sinvw);
@@ -137,16 +147,21 @@ export function marginLogits(
           g = tf.add(g, tf.mul(sMask, tf.expandDims(tf.mul(gTarget, tf.sub(sPrime, 1)), 1)));
         }
         if (sRoute !== null) g = tf.reshape(tf.mul(tf.expandDims(g, 2), sRoute), [n, classes * k]);
-        let dx = l2NormalizeBackward(tf.matMul(g, swn, false, true), sxn, sinvx, 1);
-        let dw = l2NormalizeBackward(tf.matMul(sxn, g, true, false), swn, sinvw, 0);
-        if (!normalizeInputs || !normalizeWeights) {
+        const gs = tf.mul(g, sinvw);
+        let dx = l2NormalizeBackward(tf.matMul(gs, sw, false, true), sxn, sinvx, 1);
+        // ∂L/∂W = x̂ᵀ gs − W ⊙ invw² ⊙ colsum(g ⊙ cos) [− colsum(∂L/∂logits ⊙ logits) when |W_j| is a factor].
+        let colTerm = tf.sum(tf.mul(g, sCos), 0, true);
+        if (sLogits !== null) {
           const gl = tf.mul(dy, sLogits);
           if (!normalizeInputs) dx = tf.add(dx, tf.mul(sxn, tf.mul(tf.sum(gl, 1, true), sinvx)));
-          if (!normalizeWeights) dw = tf.add(dw, tf.mul(swn, tf.mul(tf.sum(gl, 0, true), sinvw)));
+          if (!normalizeWeights) colTerm = tf.sub(colTerm, tf.sum(gl, 0, true));
         }
+        const dw = tf.sub(tf.matMul(sxn, gs, true, false), tf.mul(sw, tf.mul(tf.square(sinvw), colTerm)));
+        // Labels and λ are not differentiable; build their zero gradients from shapes, since the
+        // forward inputs themselves may already be disposed when the backward pass runs.
         const grads: tf.Tensor[] = [dx, dw];
-        if (hasTargets) grads.push(tf.zerosLike(inputs[2]!));
-        if (hasLambda) grads.push(tf.zerosLike(inputs[hasTargets ? 3 : 2]!));
+        if (hasTargets) grads.push(tf.zeros([n, classes]));
+        if (hasLambda) grads.push(tf.zeros([]));
         return grads;
       },
     };

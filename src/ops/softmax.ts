@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
 
@@ -26,7 +27,7 @@ export function softmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Ten
   const f = withCustomGrad(([input], save) => {
     const p = tf.tidy(() => {
       const shifted = tf.sub(input!, tf.max(input!, axis, true));
-      const e = tf.exp(temperature === 1 ? shifted : tf.div(shifted, temperature));
+      const e = expNonPositive(temperature === 1 ? shifted : tf.div(shifted, temperature));
       return tf.div(e, tf.sum(e, axis, true));
     });
     save([p]);

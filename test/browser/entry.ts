@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import * as margin from 'tfjs-margin';
 import { specs } from '../specs/index';
 import { runSpec } from '../harness/run';
 import { TOLERANCES, type BackendName, type DigitSet } from '../harness/registry';
@@ -73,4 +74,11 @@ async function run(
   return { info: `${tf.getBackend()} ${info}`, results };
 }
 
-(globalThis as unknown as { tfjsMarginTests: unknown }).tfjsMarginTests = { run, ids: specs.map((s) => s.id) };
+// tf and the package are exposed for debugging sessions (scripts/probe-browser.mjs).
+(globalThis as unknown as { tfjsMarginTests: unknown }).tfjsMarginTests = {
+  run,
+  ids: specs.map((s) => s.id),
+  start,
+  tf,
+  margin,
+};

@@ -106,3 +106,17 @@ export async function expectRejects(fn: () => Promise<unknown>, ...patterns: Reg
   assert(message !== null, `expected a rejection matching ${patterns.join(' and ')}, but it resolved`);
   for (const p of patterns) assert(p.test(message), `error message ${JSON.stringify(message)} does not match ${p}`);
 }
+
+/**
+ * A value check (labels out of range, NaN embeddings): synchronous where the backend can read
+ * synchronously, through the async validator on webgpu, which cannot (see src/internal/syncRead.ts).
+ */
+export async function expectValueError(
+  backend: string,
+  sync: () => unknown,
+  asyncCheck: () => Promise<unknown>,
+  ...patterns: RegExp[]
+): Promise<void> {
+  await expectRejects(asyncCheck, ...patterns);
+  if (backend !== 'webgpu') expectThrows(sync, ...patterns);
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { layers, losses, ops } from 'tfjs-margin';
-import { assert, expectAllFinite, expectClose, expectThrows, scope } from '../harness/assert';
+import { assert, expectAllFinite, expectClose, expectThrows, expectValueError, scope } from '../harness/assert';
 import { rng, uniform } from '../harness/random';
 import { spec } from '../harness/registry';
 import { headLogits64, meanCrossEntropy64 } from '../reference/heads';
@@ -257,7 +257,7 @@ spec('heads', 'embeddingModel returns the sub-model from the image input to the 
   model.dispose();
 });
 
-spec('heads', 'bad input: clear errors naming the argument', async () => {
+spec('heads', 'bad input: clear errors naming the argument', async (ctx) => {
   expectThrows(
     () => layers.largeMarginSoftmax({ numClasses: 3, margin: 2.5 }),
     /LargeMarginSoftmax/,
@@ -283,21 +283,37 @@ spec('heads', 'bad input: clear errors naming the argument', async () => {
   headWithKernel(head, uniform(800, 4 * 3), 4, 3);
   await scope(async () => {
     const x = tf.zeros([2, 4]);
-    expectThrows(
+    await expectValueError(
+      ctx.backend,
       () => head.apply([x, tf.tensor1d([0, 3], 'int32')]),
+      () => head.validateInputs(x, tf.tensor1d([0, 3], 'int32')),
       /ArcFace/,
       /'labels'/,
       /\[0, 3\)/,
       /3 at index 1/,
     );
-    expectThrows(() => head.apply([x, tf.tensor1d([0, 0.5])]), /'labels'/, /0\.5 at index 1/);
-    expectThrows(() => head.apply([x, tf.tensor1d([0, -1], 'int32')]), /'labels'/, /-1 at index 1/);
+    await expectValueError(
+      ctx.backend,
+      () => head.apply([x, tf.tensor1d([0, 0.5])]),
+      () => head.validateInputs(x, tf.tensor1d([0, 0.5])),
+      /'labels'/,
+      /0\.5 at index 1/,
+    );
+    await expectValueError(
+      ctx.backend,
+      () => head.apply([x, tf.tensor1d([0, -1], 'int32')]),
+      () => head.validateInputs(x, tf.tensor1d([0, -1], 'int32')),
+      /'labels'/,
+      /-1 at index 1/,
+    );
     expectThrows(() => head.apply([x, tf.tensor1d([0, 1, 2], 'int32')]), /'labels'/, /\[2\] or \[2, 1\]/, /\[3\]/);
     expectThrows(() => head.apply([x, tf.tensor2d([0, 1, 2, 0], [2, 2])]), /'labels'/, /\[2, 2\]/);
     expectThrows(() => head.apply([tf.zeros([2, 4, 1]), tf.tensor1d([0, 1], 'int32')]), /'embeddings'/, /rank-2/);
     expectThrows(() => head.apply([tf.zeros([2, 5]), tf.tensor1d([0, 1], 'int32')]), /'embeddings'/, /\[N, 4\]/);
-    expectThrows(
+    await expectValueError(
+      ctx.backend,
       () => head.apply([tf.tensor2d([0, Number.NaN, 0, 0, 1, 1, 1, 1], [2, 4]), tf.tensor1d([0, 1], 'int32')]),
+      () => head.validateInputs(tf.tensor2d([0, Number.NaN, 0, 0, 1, 1, 1, 1], [2, 4]), tf.tensor1d([0, 1], 'int32')),
       /'embeddings'/,
       /finite/,
       /NaN/,

@@ -1,0 +1,171 @@
+// Benchmark core shared by bench/run.mjs (Node: cpu, wasm, tensorflow) and bench/browser (webgl,
+// webgpu). It receives `tf` and the built package, so both sides run the identical step code.
+//
+// One training step = forward + backward + SGD update of the embeddings' gradient sink and the kernel:
+//   floor     : logits = x · W, tf.losses.softmaxCrossEntropy (tfjs built-in), tfjs autodiff
+//   <head>    : tfjs-margin's head op (custom gradient) + losses.softmaxCrossEntropy
+//   autodiff  : the same ArcFace forward written with differentiable tf ops (for the custom-gradient ratio)
+// Time is the median over repetitions of `steps` steps each, ended by a device sync.
+
+/** FLOPs of one step: the forward matmul (2NDC) and the two backward matmuls (4NDC). */
+export const stepFlops = ({ n, d, c }) => 6 * n * d * c;
+
+function headOptions(margin, name) {
+  const m = margin.ops.margins;
+  const base = { normalizeInputs: true, normalizeWeights: true, subCenters: 1, gradient: 'exact' };
+  switch (name) {
+    case 'largeMarginSoftmax':
+      return {
+        ...base,
+        normalizeInputs: false,
+        normalizeWeights: false,
+        scale: 1,
+        margin: m.multiplicativeAngularMargin(4),
+      };
+    case 'sphereFace':
+      return { ...base, normalizeInputs: false, scale: 1, margin: m.multiplicativeAngularMargin(4) };
+    case 'cosFace':
+      return { ...base, scale: 64, margin: m.additiveCosineMargin(0.35) };
+    case 'arcFace':
+      return { ...base, scale: 64, margin: m.additiveAngularMargin(0.5) };
+    case 'combinedMargin':
+      return { ...base, scale: 64, margin: m.combinedAngularMargin(1, 0.3, 0.2) };
+    case 'subCenterArcFace':
+      return { ...base, scale: 64, subCenters: 3, margin: m.additiveAngularMargin(0.5) };
+    default:
+      throw new Error(`unknown head ${name}`);
+  }
+}
+
+/** ArcFace written with plain differentiable ops: tfjs autodiff does the backward pass. */
+function arcFaceAutodiff(tf, x, w, mask, s = 64, m = 0.5) {
+  const xn = tf.div(x, tf.norm(x, 2, 1, true));
+  const wn = tf.div(w, tf.norm(w, 2, 0, true));
+  const cos = tf.matMul(xn, wn);
+  const cT = tf.sum(tf.mul(cos, mask), 1);
+  const sinT = tf.sqrt(tf.sub(1 + 1e-6, tf.square(cT)));
+  const target = tf.sub(tf.mul(cT, Math.cos(m)), tf.mul(sinT, Math.sin(m)));
+  return tf.mul(tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(target, cT), 1))), s);
+}
+
+/** Builds the step closure of one variant; returns it with its disposer. */
+export function makeStep(tf, margin, variant, shape, seed = 1) {
+  const { n, d, c } = shape;
+  const k = variant === 'subCenterArcFace' ? 3 : 1;
+  const x = tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', seed));
+  const w = tf.variable(tf.randomNormal([d, c * k], 0, 0.05, 'float32', seed + 1));
+  const labels = tf.randomUniform([n], 0, c, 'int32', seed + 2);
+  const mask = tf.tidy(() => tf.cast(tf.oneHot(labels, c), 'float32'));
+  const optimizer = tf.train.sgd(1e-3);
+  let loss;
+  if (variant === 'floor') {
+    loss = () => tf.losses.softmaxCrossEntropy(mask, tf.matMul(x, w));
+  } else if (variant === 'autodiff') {
+    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, arcFaceAutodiff(tf, x, w, mask)));
+  } else {
+    const options = headOptions(margin, variant);
+    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, mask, null, options)));
+  }
+  const step = () => {
+    const cost = optimizer.minimize(loss, true, [x, w]);
+    return cost;
+  };
+  const dispose = () => {
+    tf.dispose([x, w, labels, mask]);
+    optimizer.dispose();
+  };
+  return { step, dispose };
+}
+
+async function timeSteps(tf, step, steps) {
+  const t0 = performance.now();
+  let last = null;
+  for (let i = 0; i < steps; i++) {
+    if (last) last.dispose();
+    last = step();
+  }
+  await last.data();
+  last.dispose();
+  return (performance.now() - t0) / steps;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Times one variant: warm-up, then the median over `reps` repetitions; peak memory from tf.profile. */
+export async function measure(tf, margin, variant, shape, { steps = 3, reps = 3, warmup = 2 } = {}) {
+  const { step, dispose } = makeStep(tf, margin, variant, shape);
+  try {
+    for (let i = 0; i < warmup; i++) {
+      const l = step();
+      await l.data();
+      l.dispose();
+    }
+    const times = [];
+    for (let r = 0; r < reps; r++) times.push(await timeSteps(tf, step, steps));
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(async () => {
+      const l = step();
+      await l.data();
+      l.dispose();
+    });
+    const leaked = tf.memory().numTensors - before;
+    const ms = median(times);
+    return { variant, ms, gflops: stepFlops(shape) / (ms * 1e6), peakBytes: profile.peakBytes, leaked };
+  } finally {
+    dispose();
+  }
+}
+
+/** The backend's own matmul rate at the step's shape: [N, D] × [D, C]. */
+export async function matmulRate(tf, { n, d, c }, reps = 5) {
+  const a = tf.randomNormal([n, d]);
+  const b = tf.randomNormal([d, c]);
+  const run = async () => {
+    const t0 = performance.now();
+    const p = tf.matMul(a, b);
+    await p.data();
+    p.dispose();
+    return performance.now() - t0;
+  };
+  await run();
+  const times = [];
+  for (let i = 0; i < reps; i++) times.push(await run());
+  tf.dispose([a, b]);
+  return (2 * n * d * c) / (median(times) * 1e6);
+}
+
+export const HEADS = ['largeMarginSoftmax', 'sphereFace', 'cosFace', 'arcFace', 'combinedMargin', 'subCenterArcFace'];
+
+/**
+ * Runs a benchmark plan on the active backend: for each shape, the floor, each head, and autodiff,
+ * side by side, as ratios to the floor. Returns plain rows for printing and JSON.
+ */
+export async function runPlan(tf, margin, plan, log = () => {}) {
+  const rows = [];
+  for (const { shape, variants, steps, reps } of plan) {
+    const rate = await matmulRate(tf, shape);
+    const results = {};
+    for (const v of ['floor', ...variants]) {
+      results[v] = await measure(tf, margin, v, shape, { steps, reps });
+      log(`${tf.getBackend()} N=${shape.n} D=${shape.d} C=${shape.c} ${v}: ${results[v].ms.toFixed(1)} ms`);
+    }
+    for (const v of variants) {
+      const r = results[v];
+      rows.push({
+        backend: tf.getBackend(),
+        ...shape,
+        variant: v,
+        ms: r.ms,
+        floorMs: results.floor.ms,
+        ratio: r.ms / results.floor.ms,
+        gflops: r.gflops,
+        matmulGflops: rate,
+        peakBytes: r.peakBytes,
+        floorPeakBytes: results.floor.peakBytes,
+        memoryRatio: r.peakBytes / results.floor.peakBytes,
+        leakedTensors: r.leaked,
+      });
+    }
+  }
+  return rows;
+}

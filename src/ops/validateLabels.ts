@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MarginArgumentError } from '../internal/errors';
+import { integerAtLeast, tensorArg } from '../internal/validate';
+
+/**
+ * Checks, asynchronously, that labels are integers in `[0, numClasses)`; rejects with an error naming
+ * the first bad value and its index. Works on every backend (the synchronous checks built into the
+ * heads and `sparseSoftmaxCrossEntropy` are skipped on webgpu, where sync reads are unsafe).
+ */
+export async function validateLabels(
+  labels: tf.Tensor,
+  numClasses: number,
+  where = 'ops.validateLabels',
+): Promise<void> {
+  const t = tensorArg(where, 'labels', labels);
+  integerAtLeast(where, 'numClasses', numClasses, 1);
+  checkLabelValues(where, await t.data(), numClasses);
+}
+
+/** Throws on the first value that is not an integer in `[0, numClasses)`. */
+export function checkLabelValues(
+  where: string,
+  values: ArrayLike<number>,
+  numClasses: number,
+  count = values.length,
+): void {
+  for (let i = 0; i < count; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
+      throw new MarginArgumentError(
+        where,
+        'labels',
+        `integers in [0, ${numClasses})`,
+        `${Number.isNaN(v) ? 'NaN' : v} at index ${i}`,
+      );
+    }
+  }
+}
