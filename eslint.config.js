@@ -12,6 +12,7 @@ export default tseslint.config(
       '.scratch/',
       'examples/out/',
       'examples/browser/dist/',
+      'bench/results/',
     ],
   },
   js.configs.recommended,

@@ -33,6 +33,15 @@ export function integerAtLeast(where: string, argument: string, value: unknown, 
   return value;
 }
 
+/** An optional initializer seed: `undefined`/`null` (random) or a finite number. */
+export function optionalSeed(where: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new MarginArgumentError(where, 'seed', 'a finite number, or omitted for a random initialization', value);
+  }
+  return value;
+}
+
 /** Throws unless `value` is a boolean. */
 export function booleanArg(where: string, argument: string, value: unknown): boolean {
   if (typeof value !== 'boolean') {

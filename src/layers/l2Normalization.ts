@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
 import { l2Normalize } from '../ops/l2Normalize';
-import { checkLayerKeys, type Kwargs, type LayerArgs, registerLayer, singleInput, singleShape } from './layerConfig';
+import {
+  checkLayerKeys,
+  formatTag,
+  type Kwargs,
+  type LayerArgs,
+  registerLayer,
+  singleInput,
+  singleShape,
+} from './layerConfig';
 
 /** Arguments of {@link L2Normalization}. */
 export interface L2NormalizationArgs extends LayerArgs {
@@ -35,7 +43,7 @@ export class L2Normalization extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), axis: this.axis };
+    return { ...super.getConfig(), ...formatTag(), axis: this.axis };
   }
 }
 registerLayer(L2Normalization);

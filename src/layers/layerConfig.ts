@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
+import { version } from '../version';
 
 /** The base-layer arguments every tfjs layer accepts (`name`, `trainable`, `inputShape`, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -20,7 +21,20 @@ const BASE_LAYER_KEYS = [
   'inputDType',
   // Added by tfjs-layers' deserializer on load.
   'customObjects',
+  'tfjsMarginFormat',
 ] as const;
+
+/**
+ * The layer-config format this version writes and reads. Bump it when a saved config would load
+ * differently; older formats keep loading, newer ones are refused with a clear error rather than
+ * misread.
+ */
+export const CONFIG_FORMAT = 1;
+
+/** The format tag every layer of this package adds to its `getConfig()`. */
+export function formatTag(): { tfjsMarginFormat: number } {
+  return { tfjsMarginFormat: CONFIG_FORMAT };
+}
 
 /**
  * Rejects configuration keys a layer does not know: a typo in code, or a model.json written by a
@@ -29,6 +43,19 @@ const BASE_LAYER_KEYS = [
 export function checkLayerKeys(className: string, args: unknown, own: readonly string[]): void {
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new MarginArgumentError(className, 'args', 'a configuration object', args);
+  }
+  const format = (args as Record<string, unknown>)['tfjsMarginFormat'];
+  if (
+    format !== undefined &&
+    (typeof format !== 'number' || !Number.isInteger(format) || format < 1 || format > CONFIG_FORMAT)
+  ) {
+    throw new MarginArgumentError(
+      className,
+      'tfjsMarginFormat',
+      `an integer in [1, ${CONFIG_FORMAT}] (tfjs-margin ${version} reads config formats up to ${CONFIG_FORMAT}; ` +
+        'the model was saved by a newer tfjs-margin: upgrade to load it)',
+      format,
+    );
   }
   const allowed = new Set<string>([...BASE_LAYER_KEYS, ...own]);
   for (const key of Object.keys(args)) {

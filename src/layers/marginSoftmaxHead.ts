@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError, describe } from '../internal/errors';
 import { oneHotFloat } from '../internal/oneHot';
-import { booleanArg, floatTensor, integerAtLeast, positiveNumber, rankIs } from '../internal/validate';
+import { booleanArg, floatTensor, integerAtLeast, optionalSeed, positiveNumber, rankIs } from '../internal/validate';
 import { canReadSync } from '../internal/syncRead';
 import { parseLabels } from '../losses/labels';
 import { checkLabelValues } from '../ops/validateLabels';
 import { marginLogits } from '../ops/marginLogits';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
-import { type Kwargs, type LayerArgs, singleShape } from './layerConfig';
+import { formatTag, type Kwargs, type LayerArgs, singleShape } from './layerConfig';
 
 /** Arguments every margin head takes. */
 export interface MarginHeadArgs extends LayerArgs {
@@ -21,10 +21,12 @@ export interface MarginHeadArgs extends LayerArgs {
    * unsafe, so only shapes and dtypes are checked there: call `await head.validateInputs(x, labels)`.
    */
   checkInputs?: boolean;
+  /** Seed of the kernel's Glorot-uniform initializer, for reproducible runs. Default: random. */
+  seed?: number | null;
 }
 
 /** Keys of {@link MarginHeadArgs}, for config validation in subclasses. */
-export const MARGIN_HEAD_KEYS = ['numClasses', 'checkInputs'] as const;
+export const MARGIN_HEAD_KEYS = ['numClasses', 'checkInputs', 'seed'] as const;
 
 /** Per-head constants the base class needs from a subclass. */
 export interface HeadGeometry {
@@ -50,6 +52,7 @@ export interface HeadGeometry {
 export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   readonly numClasses: number;
   readonly checkInputs: boolean;
+  readonly seed: number | null;
   protected kernel: tfl.LayerVariable | null = null;
   private inputDim: number | null = null;
 
@@ -57,6 +60,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     super(args);
     this.numClasses = integerAtLeast(where, 'numClasses', args.numClasses, 1);
     this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
+    this.seed = optionalSeed(where, args.seed);
   }
 
   /** The layer's public name in messages, e.g. `ArcFace`. */
@@ -84,7 +88,12 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     }
     this.inputDim = d;
     const columns = this.numClasses * this.geometry().subCenters;
-    this.kernel = this.addWeight('kernel', [d, columns], 'float32', tfl.initializers.glorotUniform({}));
+    this.kernel = this.addWeight(
+      'kernel',
+      [d, columns],
+      'float32',
+      tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed }),
+    );
     this.built = true;
   }
 
@@ -167,7 +176,16 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     const probe = this.valueProbe(x, labels);
     const values = probe.dataSync();
     probe.dispose();
+    if (Number.isNaN(values[values.length - 1])) this.rejectNonFinite(x.dataSync(), x.shape[1] ?? 1);
     this.checkProbe(values, labels !== null);
+  }
+
+  /** The error for non-finite embeddings, naming the first bad value (read only on this failure path). */
+  private rejectNonFinite(values: ArrayLike<number>, d: number): never {
+    let i = 0;
+    while (i < values.length && Number.isFinite(values[i])) i++;
+    const where = i < values.length ? `${values[i]} at [${Math.floor(i / d)}, ${i % d}]` : 'NaN or Infinity';
+    throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', where);
   }
 
   /**
@@ -183,7 +201,9 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     }
     const probe = this.valueProbe(x, labels ?? null);
     try {
-      this.checkProbe(await probe.data(), labels !== undefined);
+      const values = await probe.data();
+      if (Number.isNaN(values[values.length - 1])) this.rejectNonFinite(await x.data(), x.shape[1] ?? 1);
+      this.checkProbe(values, labels !== undefined);
     } finally {
       probe.dispose();
       if (x !== embeddings) x.dispose();
@@ -191,7 +211,13 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numClasses: this.numClasses, checkInputs: this.checkInputs };
+    return {
+      ...super.getConfig(),
+      ...formatTag(),
+      numClasses: this.numClasses,
+      checkInputs: this.checkInputs,
+      seed: this.seed,
+    };
   }
 }
 

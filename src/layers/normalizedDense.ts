@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { booleanArg, integerAtLeast, positiveNumber } from '../internal/validate';
+import { booleanArg, integerAtLeast, optionalSeed, positiveNumber } from '../internal/validate';
 import { normalizedLinear } from '../ops/normalizedLinear';
-import { checkLayerKeys, type Kwargs, type LayerArgs, registerLayer, singleInput, singleShape } from './layerConfig';
+import {
+  checkLayerKeys,
+  formatTag,
+  type Kwargs,
+  type LayerArgs,
+  registerLayer,
+  singleInput,
+  singleShape,
+} from './layerConfig';
 
 /** Arguments of {@link NormalizedDense}. */
 export interface NormalizedDenseArgs extends LayerArgs {
@@ -17,9 +25,11 @@ export interface NormalizedDenseArgs extends LayerArgs {
   scale?: number;
   /** Make the scale a trainable weight named `scale`, initialized to `scale`. Default `false`. */
   learnScale?: boolean;
+  /** Seed of the kernel's Glorot-uniform initializer, for reproducible runs. Default: random. */
+  seed?: number | null;
 }
 
-const OWN_KEYS = ['units', 'normalizeInputs', 'normalizeWeights', 'scale', 'learnScale'] as const;
+const OWN_KEYS = ['units', 'normalizeInputs', 'normalizeWeights', 'scale', 'learnScale', 'seed'] as const;
 
 /**
  * A bias-free dense layer over normalized inputs and/or normalized weights, with one analytic
@@ -39,6 +49,7 @@ export class NormalizedDense extends tfl.layers.Layer {
   readonly normalizeWeights: boolean;
   readonly scale: number;
   readonly learnScale: boolean;
+  readonly seed: number | null;
   private kernel: tfl.LayerVariable | null = null;
   private scaleWeight: tfl.LayerVariable | null = null;
 
@@ -51,6 +62,7 @@ export class NormalizedDense extends tfl.layers.Layer {
     this.normalizeWeights = booleanArg(where, 'normalizeWeights', args.normalizeWeights ?? true);
     this.scale = positiveNumber(where, 'scale', args.scale ?? 1);
     this.learnScale = booleanArg(where, 'learnScale', args.learnScale ?? false);
+    this.seed = optionalSeed(where, args.seed);
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -59,7 +71,12 @@ export class NormalizedDense extends tfl.layers.Layer {
     if (shape.length !== 2 || typeof inputDim !== 'number') {
       throw new MarginArgumentError('NormalizedDense', 'inputShape', '[batch, inputDim] with a known inputDim', shape);
     }
-    this.kernel = this.addWeight('kernel', [inputDim, this.units], 'float32', tfl.initializers.glorotUniform({}));
+    this.kernel = this.addWeight(
+      'kernel',
+      [inputDim, this.units],
+      'float32',
+      tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed }),
+    );
     if (this.learnScale) {
       this.scaleWeight = this.addWeight('scale', [], 'float32', tfl.initializers.constant({ value: this.scale }));
     }
@@ -93,11 +110,13 @@ export class NormalizedDense extends tfl.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
+      ...formatTag(),
       units: this.units,
       normalizeInputs: this.normalizeInputs,
       normalizeWeights: this.normalizeWeights,
       scale: this.scale,
       learnScale: this.learnScale,
+      seed: this.seed,
     };
   }
 }

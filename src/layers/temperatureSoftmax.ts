@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { booleanArg, positiveNumber } from '../internal/validate';
 import { softmax } from '../ops/softmax';
-import { checkLayerKeys, type Kwargs, type LayerArgs, registerLayer, singleInput, singleShape } from './layerConfig';
+import {
+  checkLayerKeys,
+  formatTag,
+  type Kwargs,
+  type LayerArgs,
+  registerLayer,
+  singleInput,
+  singleShape,
+} from './layerConfig';
 
 /** Arguments of {@link TemperatureSoftmax}. */
 export interface TemperatureSoftmaxArgs extends LayerArgs {
@@ -57,7 +65,7 @@ export class TemperatureSoftmax extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), temperature: this.temperature, learnable: this.learnable };
+    return { ...super.getConfig(), ...formatTag(), temperature: this.temperature, learnable: this.learnable };
   }
 }
 registerLayer(TemperatureSoftmax);

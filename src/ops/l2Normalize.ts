@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
-import { squaredNormEpsilon } from '../internal/precision';
+import { isHalfPrecision, squaredNormEpsilon } from '../internal/precision';
 import { floatTensor, knownKeys, positiveNumber, rankAtLeast, resolveAxis } from '../internal/validate';
 
 /** Options of {@link l2Normalize}. */
@@ -17,9 +17,23 @@ export interface L2NormalizeOptions {
  */
 export function l2NormalizeForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
+    if (isHalfPrecision()) return halfPrecisionForward(x, axis, epsilon);
     const inv = tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), epsilon));
     return [tf.mul(x, inv), inv];
   });
+}
+
+/**
+ * Half floats overflow `Σ x²` once |x| passes ~256 (65504 is the largest half), so vectors are first
+ * divided by `m = max(1, max|x|)`: `Σ (x/m)² ∈ [1, D]` when `m > 1`, and nothing changes when `m = 1`.
+ */
+function halfPrecisionForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
+  const m = tf.maximum(tf.max(tf.abs(x), axis, true), 1);
+  const scaled = tf.div(x, m);
+  // ε/m² written as (√ε/m)²: m² itself overflows, and WebGL's ε/Infinity is NaN, not 0.
+  const floor = tf.square(tf.div(Math.sqrt(epsilon), m));
+  const invScaled = tf.rsqrt(tf.maximum(tf.sum(tf.square(scaled), axis, true), floor));
+  return [tf.mul(scaled, invScaled), tf.div(invScaled, m)];
 }
 
 /**

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
+import { MarginArgumentError } from '../internal/errors';
+import { integerAtLeast, positiveNumber, rankIs, tensorArg } from '../internal/validate';
 import { oneHotFloat } from '../internal/oneHot';
 import { squaredNormEpsilon } from '../internal/precision';
 import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
 import type { MarginGradient, TargetMargin } from './margins/targetMargin';
 
-/** Options of {@link marginLogits}; validated by the calling layer or loss. */
+/** Options of {@link marginLogits}. */
 export interface MarginLogitsOptions {
   /** The target transform ψ; ignored when no targets are given. */
   margin: TargetMargin;
@@ -48,6 +50,7 @@ export function marginLogits(
   lambda: tf.Scalar | null,
   options: MarginLogitsOptions,
 ): tf.Tensor2D {
+  checkMarginLogitsArgs(x, kernel, targets, lambda, options);
   const { margin, scale, normalizeInputs, normalizeWeights, subCenters: k, gradient } = options;
   const epsilon = squaredNormEpsilon(1e-12);
   const n = x.shape[0];
@@ -170,4 +173,51 @@ export function marginLogits(
   if (targets !== null) args.push(targets);
   if (lambda !== null) args.push(lambda);
   return f(...args) as tf.Tensor2D;
+}
+
+/** Shapes, dtypes and options of {@link marginLogits}; values are the caller's to check. */
+function checkMarginLogitsArgs(
+  x: unknown,
+  kernel: unknown,
+  targets: unknown,
+  lambda: unknown,
+  options: MarginLogitsOptions,
+): void {
+  const where = 'ops.marginLogits';
+  const xt = tensorArg(where, 'x', x);
+  const w = tensorArg(where, 'kernel', kernel);
+  for (const [name, t] of [
+    ['x', xt],
+    ['kernel', w],
+  ] as const) {
+    if (t.dtype !== 'float32') throw new MarginArgumentError(where, name, 'a float32 tensor', t);
+  }
+  rankIs(where, 'x', xt, 2, '[N, D]');
+  rankIs(where, 'kernel', w, 2, '[D, C·K]');
+  if (typeof options !== 'object' || options === null) {
+    throw new MarginArgumentError(where, 'options', 'an options object', options);
+  }
+  const k = integerAtLeast(where, 'options.subCenters', options.subCenters, 1);
+  positiveNumber(where, 'options.scale', options.scale);
+  if (options.gradient !== 'exact' && options.gradient !== 'straightThrough') {
+    throw new MarginArgumentError(where, 'options.gradient', "'exact' or 'straightThrough'", options.gradient);
+  }
+  if (typeof options.margin !== 'object' || options.margin === null || typeof options.margin.apply !== 'function') {
+    throw new MarginArgumentError(where, 'options.margin', 'a target margin from ops.margins', options.margin);
+  }
+  const [n, d] = xt.shape as [number, number];
+  if (w.shape[0] !== d || w.shape[1]! % k !== 0) {
+    throw new MarginArgumentError(where, 'kernel', `a [${d}, C·${k}] tensor (D of 'x', K = subCenters)`, w);
+  }
+  if (targets !== null) {
+    const t = tensorArg(where, 'targets', targets);
+    const c = w.shape[1]! / k;
+    if (t.rank !== 2 || t.shape[0] !== n || t.shape[1] !== c || t.dtype !== 'float32') {
+      throw new MarginArgumentError(where, 'targets', `a float32 one-hot tensor of shape [${n}, ${c}] or null`, t);
+    }
+  }
+  if (lambda !== null) {
+    const l = tensorArg(where, 'lambda', lambda);
+    if (l.rank !== 0) throw new MarginArgumentError(where, 'lambda', 'a scalar tensor or null', l);
+  }
 }

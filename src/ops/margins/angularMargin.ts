@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cosineClampBound } from '../../internal/precision';
+import { booleanArg, nonNegativeNumber, numberInRange, positiveNumber } from '../../internal/validate';
 import type { TargetMargin } from './targetMargin';
 
 /** `sin θ = sqrt(1 − c²)` for the value (exact, 0 at c = ±1). */
@@ -26,6 +27,11 @@ function sinForDerivative(c: tf.Tensor): tf.Tensor {
  * - `straightThrough`: `ψ' = 1`, as insightface's no-grad implementation trains.
  */
 export function combinedAngularMargin(m1: number, m2: number, m3: number, easyMargin = false): TargetMargin {
+  const where = 'ops.margins.combinedAngularMargin';
+  positiveNumber(where, 'm1', m1);
+  numberInRange(where, 'm2', m2, 0, Math.PI);
+  nonNegativeNumber(where, 'm3', m3);
+  booleanArg(where, 'easyMargin', easyMargin);
   const thetaStar = (Math.PI - m2) / m1;
   const fallbackShift = m3 + m2 * Math.sin(m2);
   return {
@@ -64,5 +70,6 @@ export function combinedAngularMargin(m1: number, m2: number, m3: number, easyMa
  * computed as `c cos m − sin θ sin m` with a clamped `sin θ`. See {@link combinedAngularMargin}.
  */
 export function additiveAngularMargin(m: number, easyMargin = false): TargetMargin {
+  numberInRange('ops.margins.additiveAngularMargin', 'm', m, 0, Math.PI);
   return combinedAngularMargin(1, m, 0, easyMargin);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { integerAtLeast } from '../../internal/validate';
 import type { TargetMargin } from './targetMargin';
 
 /**
@@ -34,6 +35,7 @@ export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
  * `c`, with no `acos`; `ψ'(c) = (−1)^k m U_{m−1}(c)` (k is piecewise constant).
  */
 export function multiplicativeAngularMargin(m: number): TargetMargin {
+  integerAtLeast('ops.margins.multiplicativeAngularMargin', 'm', m, 1);
   const thresholds = Array.from({ length: m }, (_, j) => Math.cos(((j + 1) * Math.PI) / m));
   return {
     apply: (c, gradient) => {

@@ -1,0 +1,807 @@
+import * as tf from '@tensorflow/tfjs';
+import { layers, losses, ops } from 'tfjs-margin';
+
+/**
+ * The bad-input catalogue: every way of misusing the public API that we promise to answer with a
+ * clear error. Each case names the argument the error must name, the expected form and the received
+ * value the message must show. `docs/bad-input.md` is generated from this list (the docs test fails
+ * when they drift), so adding a case here documents it.
+ */
+export interface MisuseCase {
+  /** Stable kebab-case id, also the docs anchor. */
+  id: string;
+  /** The public entry point that is misused, e.g. `ops.softmax`. */
+  api: string;
+  /** What the user did wrong, in words. */
+  misuse: string;
+  /** The argument the message must name (quoted in it as `'name'`). */
+  argument: string;
+  /** Patterns for the expected form and the received value; all must match the message. */
+  expected: RegExp;
+  received: RegExp;
+  /**
+   * Runs the misuse; must throw (or reject). Tensors made through `mk` are disposed afterwards, so any
+   * tensor still alive after the call was leaked by the library.
+   */
+  run: (mk: Maker) => unknown;
+  /**
+   * Data-dependent cases read tensor values. webgpu cannot read synchronously, so there the
+   * synchronous call does not check and this asynchronous validator must reject instead.
+   */
+  asyncRun?: (mk: Maker) => Promise<unknown>;
+}
+
+/** Creates tensors and layers for one case and remembers them for disposal. */
+export class Maker {
+  private readonly tensors: tf.Tensor[] = [];
+  private readonly layersMade: tf.layers.Layer[] = [];
+
+  t(values: number[] | number, shape?: number[], dtype: 'float32' | 'int32' | 'bool' = 'float32'): tf.Tensor {
+    const x = tf.tensor(values, shape, dtype);
+    this.tensors.push(x);
+    return x;
+  }
+
+  zeros(shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+    const x = tf.zeros(shape, dtype);
+    this.tensors.push(x);
+    return x;
+  }
+
+  /** A head already built for `[N, 4]` embeddings and 3 classes. */
+  head<T extends layers.MarginSoftmaxHead>(make: () => T): T {
+    const h = make();
+    tf.tidy(() => void h.apply([tf.zeros([1, 4]), tf.zeros([1], 'int32')]));
+    this.layersMade.push(h);
+    return h;
+  }
+
+  layer<T extends tf.layers.Layer>(l: T): T {
+    this.layersMade.push(l);
+    return l;
+  }
+
+  dispose(): void {
+    tf.dispose(this.tensors);
+    for (const l of this.layersMade) if (l.built) l.dispose();
+  }
+}
+
+/** A saved `[4] → layer` model, as `loadLayersModel` would read it, with its layer config editable. */
+async function savedModel(make: () => tf.layers.Layer, withLabels: boolean): Promise<tf.io.ModelArtifacts> {
+  const x = tf.input({ shape: [4] });
+  const inputs = withLabels ? [x, tf.input({ shape: [1] })] : [x];
+  const layer = make();
+  const out = layer.apply(withLabels ? inputs : x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs, outputs: out });
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  model.dispose();
+  return artifacts!;
+}
+
+/** Loads a saved model after `edit` changed the config of its margin layer (keys as saved: snake_case). */
+async function loadEdited(
+  make: () => tf.layers.Layer,
+  withLabels: boolean,
+  edit: (config: Record<string, unknown>) => void,
+): Promise<void> {
+  const artifacts = await savedModel(make, withLabels);
+  const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as {
+    config: { layers: { config: Record<string, unknown> }[] };
+  };
+  const layerConfigs = topology.config.layers;
+  edit(layerConfigs[layerConfigs.length - 1]!.config);
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: topology }));
+  model.dispose();
+}
+
+const arc = () => layers.arcFace({ numClasses: 3 });
+const x24 = (mk: Maker) => mk.zeros([2, 4]);
+const labels2 = (mk: Maker, a: number, b: number, dtype: 'float32' | 'int32' = 'int32') => mk.t([a, b], [2], dtype);
+
+export const MISUSE_CASES: MisuseCase[] = [
+  // ops
+  {
+    id: 'softmax-temperature-zero',
+    api: 'ops.softmax',
+    misuse: 'temperature 0',
+    argument: 'temperature',
+    expected: /a finite number > 0/,
+    received: /received 0\b/,
+    run: (mk) => ops.softmax(mk.t([1, 2]), { temperature: 0 }),
+  },
+  {
+    id: 'log-softmax-temperature-nan',
+    api: 'ops.logSoftmax',
+    misuse: 'temperature NaN',
+    argument: 'temperature',
+    expected: /a finite number > 0/,
+    received: /received NaN/,
+    run: (mk) => ops.logSoftmax(mk.t([1, 2]), { temperature: Number.NaN }),
+  },
+  {
+    id: 'log-softmax-temperature-infinite',
+    api: 'ops.logSoftmax',
+    misuse: 'temperature Infinity',
+    argument: 'temperature',
+    expected: /a finite number > 0/,
+    received: /received Infinity/,
+    run: (mk) => ops.logSoftmax(mk.t([1, 2]), { temperature: Infinity }),
+  },
+  {
+    id: 'softmax-axis-out-of-range',
+    api: 'ops.softmax',
+    misuse: 'axis 1 on a rank-1 tensor',
+    argument: 'axis',
+    expected: /\[-1, 0\]/,
+    received: /received 1\b/,
+    run: (mk) => ops.softmax(mk.t([1, 2]), { axis: 1 }),
+  },
+  {
+    id: 'softmax-scalar-logits',
+    api: 'ops.softmax',
+    misuse: 'a scalar as logits',
+    argument: 'logits',
+    expected: /rank >= 1/,
+    received: /shape \[\]/,
+    run: (mk) => ops.softmax(mk.t(1)),
+  },
+  {
+    id: 'softmax-bool-logits',
+    api: 'ops.softmax',
+    misuse: 'a bool tensor as logits',
+    argument: 'logits',
+    expected: /float32/,
+    received: /a bool tensor/,
+    run: (mk) => ops.softmax(mk.t([1, 0], [2], 'bool')),
+  },
+  {
+    id: 'softmax-unknown-option',
+    api: 'ops.softmax',
+    misuse: 'a misspelt option (`temprature`)',
+    argument: 'options',
+    expected: /keys among \{axis, temperature\}/,
+    received: /unknown key 'temprature'/,
+    run: (mk) => ops.softmax(mk.t([1, 2]), { temprature: 2 } as never),
+  },
+  {
+    id: 'softmax-array-logits',
+    api: 'ops.softmax',
+    misuse: 'a plain array instead of a tensor',
+    argument: 'logits',
+    expected: /a tf\.Tensor/,
+    received: /received \[1, 2\]/,
+    run: () => ops.softmax([1, 2] as never),
+  },
+  {
+    id: 'l2-normalize-epsilon-negative',
+    api: 'ops.l2Normalize',
+    misuse: 'epsilon −1',
+    argument: 'epsilon',
+    expected: /a finite number > 0/,
+    received: /received -1/,
+    run: (mk) => ops.l2Normalize(mk.t([1, 2]), { epsilon: -1 }),
+  },
+  {
+    id: 'l2-normalize-disposed-input',
+    api: 'ops.l2Normalize',
+    misuse: 'a disposed tensor',
+    argument: 'x',
+    expected: /not disposed/,
+    received: /a disposed tensor/,
+    run: (mk) => {
+      const x = mk.t([1, 2]);
+      x.dispose();
+      return ops.l2Normalize(x);
+    },
+  },
+  {
+    id: 'cosine-similarity-dimension-mismatch',
+    api: 'ops.cosineSimilarity',
+    misuse: '[2, 3] against [2, 4]',
+    argument: 'b',
+    expected: /\[M, 3\]/,
+    received: /shape \[2, 4\]/,
+    run: (mk) => ops.cosineSimilarity(mk.zeros([2, 3]), mk.zeros([2, 4])),
+  },
+  {
+    id: 'cosine-similarity-rank',
+    api: 'ops.cosineSimilarity',
+    misuse: 'a rank-1 tensor',
+    argument: 'a',
+    expected: /rank-2/,
+    received: /shape \[3\]/,
+    run: (mk) => ops.cosineSimilarity(mk.zeros([3]), mk.zeros([2, 3])),
+  },
+  {
+    id: 'normalized-linear-kernel-mismatch',
+    api: 'ops.normalizedLinear',
+    misuse: 'a [5, 2] kernel for [2, 3] inputs',
+    argument: 'kernel',
+    expected: /\[3, C\]/,
+    received: /shape \[5, 2\]/,
+    run: (mk) => ops.normalizedLinear(mk.zeros([2, 3]), mk.zeros([5, 2])),
+  },
+  {
+    id: 'normalized-linear-scale-zero',
+    api: 'ops.normalizedLinear',
+    misuse: 'scale 0',
+    argument: 'scale',
+    expected: /> 0/,
+    received: /received 0\b/,
+    run: (mk) => ops.normalizedLinear(mk.zeros([2, 3]), mk.zeros([3, 2]), { scale: 0 }),
+  },
+  {
+    id: 'margin-logits-kernel-mismatch',
+    api: 'ops.marginLogits',
+    misuse: 'a kernel whose D differs from the embeddings',
+    argument: 'kernel',
+    expected: /\[4, C·1\]/,
+    received: /shape \[3, 6\]/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([3, 6]) as tf.Tensor2D, null, null, marginOptions()),
+  },
+  {
+    id: 'margin-logits-sub-centres-indivisible',
+    api: 'ops.marginLogits',
+    misuse: '5 kernel columns with subCenters 2',
+    argument: 'kernel',
+    expected: /C·2/,
+    received: /shape \[4, 5\]/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([4, 5]) as tf.Tensor2D, null, null, {
+        ...marginOptions(),
+        subCenters: 2,
+      }),
+  },
+  {
+    id: 'margin-logits-targets-shape',
+    api: 'ops.marginLogits',
+    misuse: 'targets of the wrong shape',
+    argument: 'targets',
+    expected: /one-hot tensor of shape \[2, 3\]/,
+    received: /shape \[2, 4\]/,
+    run: (mk) =>
+      ops.marginLogits(
+        mk.zeros([2, 4]) as tf.Tensor2D,
+        mk.zeros([4, 3]) as tf.Tensor2D,
+        mk.zeros([2, 4]) as tf.Tensor2D,
+        null,
+        marginOptions(),
+      ),
+  },
+  {
+    id: 'margin-logits-gradient-mode',
+    api: 'ops.marginLogits',
+    misuse: "gradient 'auto'",
+    argument: 'options.gradient',
+    expected: /'exact' or 'straightThrough'/,
+    received: /"auto"/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([4, 3]) as tf.Tensor2D, null, null, {
+        ...marginOptions(),
+        gradient: 'auto' as never,
+      }),
+  },
+  {
+    id: 'multiplicative-margin-fractional',
+    api: 'ops.margins.multiplicativeAngularMargin',
+    misuse: 'a non-integer margin 2.5',
+    argument: 'm',
+    expected: /an integer >= 1/,
+    received: /received 2\.5/,
+    run: () => ops.margins.multiplicativeAngularMargin(2.5),
+  },
+  {
+    id: 'additive-angular-margin-too-large',
+    api: 'ops.margins.additiveAngularMargin',
+    misuse: 'margin 4 rad (≥ π)',
+    argument: 'm',
+    expected: /\[0, 3\.14159/,
+    received: /received 4\b/,
+    run: () => ops.margins.additiveAngularMargin(4),
+  },
+  {
+    id: 'additive-cosine-margin-negative',
+    api: 'ops.margins.additiveCosineMargin',
+    misuse: 'margin −0.1',
+    argument: 'm',
+    expected: />= 0/,
+    received: /received -0\.1/,
+    run: () => ops.margins.additiveCosineMargin(-0.1),
+  },
+  {
+    id: 'validate-labels-out-of-range',
+    api: 'ops.validateLabels',
+    misuse: 'label 5 with 3 classes',
+    argument: 'labels',
+    expected: /\[0, 3\)/,
+    received: /5 at index 1/,
+    run: (mk) => ops.validateLabels(labels2(mk, 0, 5), 3),
+  },
+  {
+    id: 'validate-labels-num-classes-fractional',
+    api: 'ops.validateLabels',
+    misuse: 'numClasses 2.5',
+    argument: 'numClasses',
+    expected: /an integer >= 1/,
+    received: /received 2\.5/,
+    run: (mk) => ops.validateLabels(labels2(mk, 0, 1), 2.5),
+  },
+  // losses
+  {
+    id: 'softmax-cross-entropy-shape-mismatch',
+    api: 'losses.softmaxCrossEntropy',
+    misuse: 'targets [2, 3] against logits [2, 4]',
+    argument: 'yTrue',
+    expected: /shape \[2, 4\]/,
+    received: /shape \[2, 3\]/,
+    run: (mk) => losses.softmaxCrossEntropy(mk.zeros([2, 3]), mk.zeros([2, 4])),
+  },
+  {
+    id: 'softmax-cross-entropy-bool-targets',
+    api: 'losses.softmaxCrossEntropy',
+    misuse: 'bool targets',
+    argument: 'yTrue',
+    expected: /float32/,
+    received: /a bool tensor/,
+    run: (mk) => losses.softmaxCrossEntropy(mk.t([1, 0], [1, 2], 'bool'), mk.zeros([1, 2])),
+  },
+  {
+    id: 'sparse-cross-entropy-label-out-of-range',
+    api: 'losses.sparseSoftmaxCrossEntropy',
+    misuse: 'label 3 with 3 classes',
+    argument: 'labels',
+    expected: /\[0, 3\)/,
+    received: /3 at index 1/,
+    run: (mk) => losses.sparseSoftmaxCrossEntropy(labels2(mk, 0, 3), mk.zeros([2, 3])),
+    asyncRun: (mk) => ops.validateLabels(labels2(mk, 0, 3), 3, 'losses.sparseSoftmaxCrossEntropy'),
+  },
+  {
+    id: 'sparse-cross-entropy-label-fractional',
+    api: 'losses.sparseSoftmaxCrossEntropy',
+    misuse: 'a fractional float label 0.5',
+    argument: 'labels',
+    expected: /integer/,
+    received: /0\.5 at index 1/,
+    run: (mk) => losses.sparseSoftmaxCrossEntropy(labels2(mk, 0, 0.5, 'float32'), mk.zeros([2, 3])),
+    asyncRun: (mk) => ops.validateLabels(labels2(mk, 0, 0.5, 'float32'), 3, 'losses.sparseSoftmaxCrossEntropy'),
+  },
+  {
+    id: 'sparse-cross-entropy-label-count',
+    api: 'losses.sparseSoftmaxCrossEntropy',
+    misuse: '3 labels for 2 rows of logits',
+    argument: 'labels',
+    expected: /\[2\] or \[2, 1\]/,
+    received: /shape \[3\]/,
+    run: (mk) => losses.sparseSoftmaxCrossEntropy(mk.t([0, 1, 2], [3], 'int32'), mk.zeros([2, 3])),
+  },
+  {
+    id: 'sparse-cross-entropy-logits-rank',
+    api: 'losses.sparseSoftmaxCrossEntropy',
+    misuse: 'rank-3 logits',
+    argument: 'logits',
+    expected: /rank-2 tensor \[N, C\]/,
+    received: /shape \[2, 3, 1\]/,
+    run: (mk) => losses.sparseSoftmaxCrossEntropy(labels2(mk, 0, 1), mk.zeros([2, 3, 1])),
+  },
+  {
+    id: 'cross-entropy-with-label-smoothing-one',
+    api: 'losses.softmaxCrossEntropyWith',
+    misuse: 'labelSmoothing 1',
+    argument: 'labelSmoothing',
+    expected: /\[0, 1\)/,
+    received: /received 1\b/,
+    run: () => losses.softmaxCrossEntropyWith({ labelSmoothing: 1 }),
+  },
+  {
+    id: 'cross-entropy-with-temperature-negative',
+    api: 'losses.softmaxCrossEntropyWith',
+    misuse: 'temperature −2',
+    argument: 'temperature',
+    expected: /> 0/,
+    received: /received -2/,
+    run: () => losses.softmaxCrossEntropyWith({ temperature: -2 }),
+  },
+  {
+    id: 'arcface-loss-margin-negative',
+    api: 'losses.arcFaceLoss',
+    misuse: 'margin −0.5',
+    argument: 'margin',
+    expected: /\[0, 3\.14159/,
+    received: /received -0\.5/,
+    run: () => losses.arcFaceLoss({ margin: -0.5 }),
+  },
+  {
+    id: 'cosface-loss-scale-zero',
+    api: 'losses.cosFaceLoss',
+    misuse: 'scale 0',
+    argument: 'scale',
+    expected: /> 0/,
+    received: /received 0\b/,
+    run: () => losses.cosFaceLoss({ scale: 0 }),
+  },
+  {
+    id: 'combined-margin-loss-unknown-key',
+    api: 'losses.combinedMarginLoss',
+    misuse: 'a misspelt key (`margin`)',
+    argument: 'config',
+    expected: /keys among \{scale, m1, m2, m3/,
+    received: /unknown key 'margin'/,
+    run: () => losses.combinedMarginLoss({ margin: 0.5 } as never),
+  },
+  // layers
+  {
+    id: 'normalized-dense-units-zero',
+    api: 'layers.normalizedDense',
+    misuse: 'units 0',
+    argument: 'units',
+    expected: /an integer >= 1/,
+    received: /received 0\b/,
+    run: () => layers.normalizedDense({ units: 0 }),
+  },
+  {
+    id: 'normalized-dense-units-fractional',
+    api: 'layers.normalizedDense',
+    misuse: 'units 2.5',
+    argument: 'units',
+    expected: /an integer >= 1/,
+    received: /received 2\.5/,
+    run: () => layers.normalizedDense({ units: 2.5 }),
+  },
+  {
+    id: 'normalized-dense-scale-nan',
+    api: 'layers.normalizedDense',
+    misuse: 'scale NaN',
+    argument: 'scale',
+    expected: /> 0/,
+    received: /received NaN/,
+    run: () => layers.normalizedDense({ units: 3, scale: Number.NaN }),
+  },
+  {
+    id: 'normalized-dense-unknown-key',
+    api: 'layers.normalizedDense',
+    misuse: 'a misspelt key (`unitz`)',
+    argument: 'unitz',
+    expected: /known keys are \{units/,
+    received: /unknown key 'unitz'/,
+    run: () => layers.normalizedDense({ units: 3, unitz: 4 } as never),
+  },
+  {
+    id: 'l2-normalization-axis-fractional',
+    api: 'layers.l2Normalization',
+    misuse: 'axis 0.5',
+    argument: 'axis',
+    expected: /integer/,
+    received: /received 0\.5/,
+    run: () => layers.l2Normalization({ axis: 0.5 }),
+  },
+  {
+    id: 'temperature-softmax-temperature-negative',
+    api: 'layers.temperatureSoftmax',
+    misuse: 'temperature −1',
+    argument: 'temperature',
+    expected: /> 0/,
+    received: /received -1/,
+    run: () => layers.temperatureSoftmax({ temperature: -1 }),
+  },
+  {
+    id: 'head-num-classes-zero',
+    api: 'layers.arcFace',
+    misuse: 'numClasses 0',
+    argument: 'numClasses',
+    expected: /an integer >= 1/,
+    received: /received 0\b/,
+    run: () => layers.arcFace({ numClasses: 0 }),
+  },
+  {
+    id: 'sphereface-margin-fractional',
+    api: 'layers.sphereFace',
+    misuse: 'a non-integer margin 1.5',
+    argument: 'margin',
+    expected: /an integer >= 1/,
+    received: /received 1\.5/,
+    run: () => layers.sphereFace({ numClasses: 3, margin: 1.5 }),
+  },
+  {
+    id: 'large-margin-softmax-margin-zero',
+    api: 'layers.largeMarginSoftmax',
+    misuse: 'margin 0',
+    argument: 'margin',
+    expected: /an integer >= 1/,
+    received: /received 0\b/,
+    run: () => layers.largeMarginSoftmax({ numClasses: 3, margin: 0 }),
+  },
+  {
+    id: 'cosface-margin-negative',
+    api: 'layers.cosFace',
+    misuse: 'margin −0.1',
+    argument: 'margin',
+    expected: />= 0/,
+    received: /received -0\.1/,
+    run: () => layers.cosFace({ numClasses: 3, margin: -0.1 }),
+  },
+  {
+    id: 'arcface-scale-zero',
+    api: 'layers.arcFace',
+    misuse: 'scale 0',
+    argument: 'scale',
+    expected: /> 0/,
+    received: /received 0\b/,
+    run: () => layers.arcFace({ numClasses: 3, scale: 0 }),
+  },
+  {
+    id: 'combined-margin-m1-zero',
+    api: 'layers.combinedMargin',
+    misuse: 'm1 0',
+    argument: 'm1',
+    expected: /> 0/,
+    received: /received 0\b/,
+    run: () => layers.combinedMargin({ numClasses: 3, m1: 0 }),
+  },
+  {
+    id: 'sub-center-arcface-sub-centers-zero',
+    api: 'layers.subCenterArcFace',
+    misuse: 'subCenters 0',
+    argument: 'subCenters',
+    expected: /an integer >= 1/,
+    received: /received 0\b/,
+    run: () => layers.subCenterArcFace({ numClasses: 3, subCenters: 0 }),
+  },
+  {
+    id: 'arcface-gradient-unknown',
+    api: 'layers.arcFace',
+    misuse: "gradient 'autodiff'",
+    argument: 'gradient',
+    expected: /straightThrough/,
+    received: /"autodiff"/,
+    run: () => layers.arcFace({ numClasses: 3, gradient: 'autodiff' as never }),
+  },
+  {
+    id: 'arcface-unknown-key',
+    api: 'layers.arcFace',
+    misuse: 'a misspelt key (`marginn`)',
+    argument: 'marginn',
+    expected: /known keys are \{numClasses/,
+    received: /unknown key 'marginn'/,
+    run: () => layers.arcFace({ numClasses: 3, marginn: 0.5 } as never),
+  },
+  {
+    id: 'sphereface-lambda-incomplete',
+    api: 'layers.sphereFace',
+    misuse: 'a λ schedule without gamma',
+    argument: 'lambda.gamma',
+    expected: /> 0|>= 0/,
+    received: /undefined/,
+    run: () => layers.sphereFace({ numClasses: 3, lambda: { base: 1000 } as never }),
+  },
+  {
+    id: 'head-unbuilt-kernel',
+    api: 'MarginSoftmaxHead.call',
+    misuse: 'calling a head whose kernel was never built',
+    argument: 'kernel',
+    expected: /built before the head is called/,
+    received: /an unbuilt layer/,
+    run: (mk) => mk.layer(arc()).call([mk.zeros([2, 4]), mk.zeros([2])], {}),
+  },
+  {
+    id: 'head-label-out-of-range',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'label 3 with 3 classes',
+    argument: 'labels',
+    expected: /\[0, 3\)/,
+    received: /3 at index 1/,
+    run: (mk) => mk.head(arc).apply([x24(mk), labels2(mk, 0, 3)]),
+    asyncRun: (mk) => mk.head(arc).validateInputs(x24(mk), labels2(mk, 0, 3)),
+  },
+  {
+    id: 'head-label-negative',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'label −1',
+    argument: 'labels',
+    expected: /\[0, 3\)/,
+    received: /-1 at index 1/,
+    run: (mk) => mk.head(arc).apply([x24(mk), labels2(mk, 0, -1)]),
+    asyncRun: (mk) => mk.head(arc).validateInputs(x24(mk), labels2(mk, 0, -1)),
+  },
+  {
+    id: 'head-label-fractional',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'a fractional float label 0.5',
+    argument: 'labels',
+    expected: /integer/,
+    received: /0\.5 at index 1/,
+    run: (mk) => mk.head(arc).apply([x24(mk), labels2(mk, 0, 0.5, 'float32')]),
+    asyncRun: (mk) => mk.head(arc).validateInputs(x24(mk), labels2(mk, 0, 0.5, 'float32')),
+  },
+  {
+    id: 'head-label-count',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: '3 labels for 2 embeddings',
+    argument: 'labels',
+    expected: /\[2\] or \[2, 1\]/,
+    received: /shape \[3\]/,
+    run: (mk) => mk.head(arc).apply([x24(mk), mk.t([0, 1, 2], [3], 'int32')]),
+  },
+  {
+    id: 'head-label-shape',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'labels of shape [2, 2] (one-hot instead of indices)',
+    argument: 'labels',
+    expected: /\[2\] or \[2, 1\]/,
+    received: /shape \[2, 2\]/,
+    run: (mk) => mk.head(arc).apply([x24(mk), mk.t([0, 1, 1, 0], [2, 2])]),
+  },
+  {
+    id: 'head-embeddings-rank',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'rank-3 embeddings',
+    argument: 'embeddings',
+    expected: /rank-2/,
+    received: /shape \[2, 4, 1\]/,
+    run: (mk) => mk.head(arc).apply([mk.zeros([2, 4, 1]), labels2(mk, 0, 1)]),
+  },
+  {
+    id: 'head-embeddings-dimension',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'embeddings of a different D than the head was built with',
+    argument: 'embeddings',
+    expected: /\[N, 4\]/,
+    received: /shape \[2, 5\]/,
+    run: (mk) => mk.head(arc).apply([mk.zeros([2, 5]), labels2(mk, 0, 1)]),
+  },
+  {
+    id: 'head-embeddings-nan',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'a NaN in the embeddings',
+    argument: 'embeddings',
+    expected: /finite/,
+    received: /NaN/,
+    run: (mk) => mk.head(arc).apply([mk.t([0, Number.NaN, 0, 0, 1, 1, 1, 1], [2, 4]), labels2(mk, 0, 1)]),
+    asyncRun: (mk) => mk.head(arc).validateInputs(mk.t([0, Number.NaN, 0, 0, 1, 1, 1, 1], [2, 4]), labels2(mk, 0, 1)),
+  },
+  {
+    id: 'head-embeddings-infinite',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'an Infinity in the embeddings',
+    argument: 'embeddings',
+    expected: /finite/,
+    received: /Infinity/,
+    run: (mk) => mk.head(arc).apply([mk.t([0, 0, 0, 0, 1, 1, Infinity, 1], [2, 4]), labels2(mk, 0, 1)]),
+    asyncRun: (mk) => mk.head(arc).validateInputs(mk.t([0, 0, 0, 0, 1, 1, Infinity, 1], [2, 4]), labels2(mk, 0, 1)),
+  },
+  {
+    id: 'head-empty-batch',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'an empty batch',
+    argument: 'embeddings',
+    expected: /non-empty batch/,
+    received: /shape \[0, 4\]/,
+    run: (mk) => mk.head(arc).apply([mk.zeros([0, 4]), mk.zeros([0], 'int32')]),
+  },
+  {
+    id: 'head-bool-embeddings',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'bool embeddings',
+    argument: 'embeddings',
+    expected: /float32/,
+    received: /a bool tensor/,
+    run: (mk) => mk.head(arc).apply([mk.t([1, 0, 1, 0, 1, 0, 1, 0], [2, 4], 'bool'), labels2(mk, 0, 1)]),
+  },
+  {
+    id: 'head-three-inputs',
+    api: 'MarginSoftmaxHead.apply',
+    misuse: 'three inputs instead of [embeddings, labels]',
+    argument: 'inputs',
+    expected: /\[embeddings, labels\]/,
+    received: /3 tensors/,
+    run: (mk) => mk.head(arc).apply([x24(mk), labels2(mk, 0, 1), labels2(mk, 0, 1)]),
+  },
+  {
+    id: 'embedding-model-unknown-head',
+    api: 'layers.embeddingModel',
+    misuse: 'a headName that is not in the model',
+    argument: 'headName',
+    expected: /the name of a layer of the model/,
+    received: /"nope"/,
+    run: () => {
+      const input = tf.input({ shape: [4] });
+      const model = tf.model({
+        inputs: input,
+        outputs: tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor,
+      });
+      try {
+        return layers.embeddingModel(model, { headName: 'nope' });
+      } finally {
+        model.dispose();
+      }
+    },
+  },
+  // loading saved models
+  {
+    id: 'load-unknown-config-key',
+    api: 'tf.loadLayersModel',
+    misuse: 'a model.json whose layer config has a key this version does not know',
+    argument: 'legacyOption',
+    expected: /known keys are \{units/,
+    received: /unknown key 'legacyOption'/,
+    run: () =>
+      loadEdited(
+        () => layers.normalizedDense({ units: 3 }),
+        false,
+        (c) => void (c['legacy_option'] = 1),
+      ),
+  },
+  {
+    id: 'load-bad-config-value',
+    api: 'tf.loadLayersModel',
+    misuse: 'a model.json with an invalid value (units −2)',
+    argument: 'units',
+    expected: /an integer >= 1/,
+    received: /received -2/,
+    run: () =>
+      loadEdited(
+        () => layers.normalizedDense({ units: 3 }),
+        false,
+        (c) => void (c['units'] = -2),
+      ),
+  },
+  {
+    id: 'load-missing-config-key',
+    api: 'tf.loadLayersModel',
+    misuse: 'a model.json whose head config lacks numClasses',
+    argument: 'numClasses',
+    expected: /an integer >= 1/,
+    received: /received undefined/,
+    run: () => loadEdited(arc, true, (c) => void delete c['num_classes']),
+  },
+  {
+    id: 'load-newer-format',
+    api: 'tf.loadLayersModel',
+    misuse: 'a model.json saved by a newer tfjs-margin (config format 2)',
+    argument: 'tfjsMarginFormat',
+    expected: /an integer in \[1, 1\].*newer tfjs-margin/,
+    received: /received 2\b/,
+    run: () => loadEdited(arc, true, (c) => void (c['tfjs_margin_format'] = 2)),
+  },
+];
+
+function marginOptions(): ops.MarginLogitsOptions {
+  return {
+    margin: ops.margins.additiveAngularMargin(0.5),
+    scale: 8,
+    normalizeInputs: true,
+    normalizeWeights: true,
+    subCenters: 1,
+    gradient: 'exact',
+  };
+}
+
+/**
+ * Runs one case and returns the error message; throws when nothing was thrown or the error is not a
+ * `MarginArgumentError`. With `useAsync`, runs the asynchronous validator instead of `run`.
+ */
+export async function misuseMessage(c: MisuseCase, useAsync: boolean): Promise<string> {
+  const mk = new Maker();
+  try {
+    const fn = useAsync && c.asyncRun !== undefined ? c.asyncRun : c.run;
+    try {
+      await fn(mk);
+    } catch (err) {
+      const name = err instanceof Error ? err.name : typeof err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (name !== 'MarginArgumentError')
+        throw new Error(`${c.id}: threw ${name}, not MarginArgumentError: ${message}`);
+      return message;
+    }
+    throw new Error(`${c.id}: nothing was thrown`);
+  } finally {
+    mk.dispose();
+  }
+}
