@@ -25,10 +25,12 @@ export function l2NormalizeForward(x: tf.Tensor, axis: number, epsilon: number):
 
 /**
  * Half floats overflow `Σ x²` once |x| passes ~256 (65504 is the largest half), so vectors are first
- * divided by `m = max(1, max|x|)`: `Σ (x/m)² ∈ [1, D]` when `m > 1`, and nothing changes when `m = 1`.
+ * divided by `m`, the power of two at or above `max(1, max|x|)`: `Σ (x/m)² ≤ D`, and nothing changes when `m = 1`.
  */
 function halfPrecisionForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
-  const m = tf.maximum(tf.max(tf.abs(x), axis, true), 1);
+  // m is a power of two, so x/m and the final /m are exact: no rounding beyond the unscaled path's.
+  const largest = tf.maximum(tf.max(tf.abs(x), axis, true), 1);
+  const m = tf.pow(tf.scalar(2), tf.ceil(tf.div(tf.log(largest), Math.LN2)));
   const scaled = tf.div(x, m);
   // ε/m² written as (√ε/m)²: m² itself overflows, and WebGL's ε/Infinity is NaN, not 0.
   const floor = tf.square(tf.div(Math.sqrt(epsilon), m));
