@@ -2,11 +2,12 @@
  * tfjs-margin: margin-based softmax heads and losses for TensorFlow.js.
  *
  * Namespaces: {@link ops} (pure tensor functions), {@link losses} (compile-ready losses),
- * {@link layers} (serializable tfjs layers).
+ * {@link layers} (serializable tfjs layers), {@link metrics} (verification and retrieval evaluation).
  * @packageDocumentation
  */
 export * as ops from './ops/index';
 export * as losses from './losses/index';
 export * as layers from './layers/index';
+export * as metrics from './metrics/index';
 export { MarginArgumentError } from './internal/errors';
 export { version } from './version';

@@ -16,8 +16,19 @@ export class MarginArgumentError extends Error {
   }
 }
 
+/** A received value already put in words (e.g. `row 3 of length 2`), shown as is rather than quoted. */
+export class ReceivedText {
+  constructor(readonly text: string) {}
+}
+
+/** Wraps a description of what was received so error messages show it verbatim. */
+export function receivedText(text: string): ReceivedText {
+  return new ReceivedText(text);
+}
+
 /** A short, human-readable rendering of a received value for error messages. */
 export function describe(value: unknown): string {
+  if (value instanceof ReceivedText) return value.text;
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
