@@ -2,12 +2,15 @@
  * tfjs-margin: margin-based softmax heads and losses for TensorFlow.js.
  *
  * Namespaces: {@link ops} (pure tensor functions), {@link losses} (compile-ready losses),
- * {@link layers} (serializable tfjs layers), {@link metrics} (verification and retrieval evaluation).
+ * {@link layers} (serializable tfjs layers), {@link metrics} (verification and retrieval evaluation),
+ * {@link callbacks} (schedules, margin warm-up, progress, verification during `fit`), {@link data} (samplers).
  * @packageDocumentation
  */
 export * as ops from './ops/index';
 export * as losses from './losses/index';
 export * as layers from './layers/index';
 export * as metrics from './metrics/index';
+export * as callbacks from './callbacks/index';
+export * as data from './data/index';
 export { MarginArgumentError } from './internal/errors';
 export { version } from './version';

@@ -53,6 +53,9 @@ export class ArcFace extends MarginSoftmaxHead {
   protected get headName(): string {
     return 'ArcFace';
   }
+  protected override targetMarginAt(strength: number): TargetMargin {
+    return additiveAngularMargin(this.margin * strength, this.easyMargin);
+  }
   protected targetMargin(): TargetMargin {
     return this.psi;
   }

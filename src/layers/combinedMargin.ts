@@ -58,6 +58,9 @@ export class CombinedMargin extends MarginSoftmaxHead {
   protected get headName(): string {
     return 'CombinedMargin';
   }
+  protected override targetMarginAt(strength: number): TargetMargin {
+    return combinedAngularMargin(1 + (this.m1 - 1) * strength, this.m2 * strength, this.m3 * strength);
+  }
   protected targetMargin(): TargetMargin {
     return this.psi;
   }

@@ -43,6 +43,9 @@ export class CosFace extends MarginSoftmaxHead {
   protected get headName(): string {
     return 'CosFace';
   }
+  protected override targetMarginAt(strength: number): TargetMargin {
+    return additiveCosineMargin(this.margin * strength);
+  }
   protected targetMargin(): TargetMargin {
     return this.psi;
   }

@@ -55,6 +55,8 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   readonly seed: number | null;
   protected kernel: tfl.LayerVariable | null = null;
   private inputDim: number | null = null;
+  private strength = 1;
+  private strengthMargin: { strength: number; psi: TargetMargin } | null = null;
 
   constructor(args: MarginHeadArgs, where: string) {
     super(args);
@@ -69,6 +71,50 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   protected abstract targetMargin(): TargetMargin;
   /** Normalizations, sub-centres, scale and gradient mode. */
   protected abstract geometry(): HeadGeometry;
+  /**
+   * ψ at margin strength `t ∈ [0, 1)`. By default the blend `(1 − t) c + t ψ(c)` — for L-Softmax and
+   * SphereFace exactly their λ annealing with `λ = (1 − t)/t`; heads with a continuous margin override
+   * it to scale the margin itself (`m → t m`).
+   */
+  protected targetMarginAt(strength: number): TargetMargin {
+    const psi = this.targetMargin();
+    return {
+      apply: (c, gradient) => {
+        const full = psi.apply(c, gradient);
+        return {
+          value: tf.add(tf.mul(full.value, strength), tf.mul(c, 1 - strength)),
+          derivative: full.derivative === null ? null : tf.add(tf.mul(full.derivative, strength), 1 - strength),
+        };
+      },
+    };
+  }
+
+  /** The margin strength `t` in use, `1` (the full margin) unless set by {@link setMarginStrength}. */
+  get marginStrength(): number {
+    return this.strength;
+  }
+
+  /**
+   * Scales the margin for warm-up schedules (see `callbacks.marginWarmup`): `t = 0` gives plain
+   * normalized-softmax logits (no margin), `t = 1` the configured margin. ArcFace, CosFace, combined
+   * and sub-center margins scale `m` itself; L-Softmax and SphereFace blend `(1 − t) cos θ + t ψ(θ)`.
+   * Runtime training state: not saved with the model (a saved head has the full margin).
+   */
+  setMarginStrength(strength: number): void {
+    if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) {
+      throw new MarginArgumentError(`${this.headName}.setMarginStrength`, 'strength', 'a number in [0, 1]', strength);
+    }
+    this.strength = strength;
+  }
+
+  private currentMargin(): TargetMargin {
+    if (this.strength === 1) return this.targetMargin();
+    if (this.strengthMargin?.strength !== this.strength) {
+      this.strengthMargin = { strength: this.strength, psi: this.targetMarginAt(this.strength) };
+    }
+    return this.strengthMargin.psi;
+  }
+
   /** λ for annealed heads (L-Softmax, SphereFace); called once per call with labels. */
   protected lambdaFor(_training: boolean): tf.Scalar | null {
     return null;
@@ -128,7 +174,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       }
       if (x.shape[0] === 0) throw new MarginArgumentError(this.headName, 'embeddings', 'a non-empty batch', x);
       const g = this.geometry();
-      const options = { ...g, margin: this.targetMargin() };
+      const options = { ...g, margin: this.currentMargin() };
       if (labels === null) {
         if (this.checkInputs) this.checkValues(x, null);
         return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, null, null, options);

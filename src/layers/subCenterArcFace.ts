@@ -62,6 +62,9 @@ export class SubCenterArcFace extends MarginSoftmaxHead {
   protected get headName(): string {
     return 'SubCenterArcFace';
   }
+  protected override targetMarginAt(strength: number): TargetMargin {
+    return additiveAngularMargin(this.margin * strength);
+  }
   protected targetMargin(): TargetMargin {
     return this.psi;
   }

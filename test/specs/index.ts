@@ -10,4 +10,5 @@ import './leaks.spec';
 import './halfFloat.spec';
 import './determinism.spec';
 import './properties.spec';
+import './workflow.spec';
 export { specs } from '../harness/registry';

@@ -1,0 +1,204 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { MarginArgumentError } from '../internal/errors';
+import { integerAtLeast, nonNegativeNumber, positiveNumber } from '../internal/validate';
+import { stepsOfFit } from './trainingSteps';
+
+/** A learning rate as a function of the optimizer step (0-based) and the total number of steps. */
+export type LearningRateSchedule = (step: number, totalSteps: number) => number;
+
+/** Arguments of {@link LearningRateScheduler}. */
+export interface LearningRateSchedulerArgs {
+  /** The schedule. */
+  schedule: LearningRateSchedule;
+  /** Total optimizer steps the schedule spans. Default: `epochs × steps per epoch` of the `fit` call. */
+  totalSteps?: number;
+}
+
+interface SettableRate {
+  learningRate?: unknown;
+  setLearningRate?: (lr: number) => void;
+}
+
+/** Sets an optimizer's learning rate: `setLearningRate` where it exists (SGD, momentum), else the field every tfjs optimizer reads per step. */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as SettableRate;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else if (typeof o.learningRate === 'number') o.learningRate = lr;
+  else {
+    throw new MarginArgumentError(
+      'callbacks.LearningRateScheduler',
+      'optimizer',
+      'a tfjs optimizer with a numeric learningRate (sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta)',
+      optimizer.getClassName(),
+    );
+  }
+}
+
+/**
+ * Sets the optimizer's learning rate before every batch of `model.fit` from a schedule of the step
+ * count, which carries over between `fit` calls (call {@link reset} to start again). tfjs has no
+ * schedulers of its own. The current rate is added to each batch's and epoch's logs as `lr`.
+ */
+export class LearningRateScheduler extends tfl.Callback {
+  readonly schedule: LearningRateSchedule;
+  readonly totalSteps: number | null;
+  private step = 0;
+  private total = 0;
+  private current = NaN;
+
+  constructor(args: LearningRateSchedulerArgs) {
+    super();
+    if (typeof args?.schedule !== 'function') {
+      throw new MarginArgumentError(
+        'callbacks.LearningRateScheduler',
+        'schedule',
+        'a function (step, totalSteps) => learning rate',
+        args?.schedule,
+      );
+    }
+    this.schedule = args.schedule;
+    this.totalSteps =
+      args.totalSteps === undefined
+        ? null
+        : integerAtLeast('callbacks.LearningRateScheduler', 'totalSteps', args.totalSteps, 1);
+  }
+
+  /** The optimizer steps taken under this scheduler. */
+  get steps(): number {
+    return this.step;
+  }
+
+  /** The learning rate set for the latest step (`NaN` before training). */
+  get learningRate(): number {
+    return this.current;
+  }
+
+  /** Starts the schedule again from step 0. */
+  reset(): void {
+    this.step = 0;
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    const fit = stepsOfFit(this.params);
+    const total = this.totalSteps ?? (fit === null ? null : this.step + fit.total);
+    if (total === null) {
+      throw new MarginArgumentError(
+        'callbacks.LearningRateScheduler',
+        'totalSteps',
+        'given when fit does not tell the number of steps (fitDataset without batchesPerEpoch)',
+        this.totalSteps,
+      );
+    }
+    this.total = total;
+  }
+
+  override async onBatchBegin(_batch: number, logs?: tfl.Logs): Promise<void> {
+    const lr = this.schedule(this.step, this.total);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new MarginArgumentError(
+        'callbacks.LearningRateScheduler',
+        'schedule',
+        `to return a finite rate >= 0 at step ${this.step}`,
+        lr,
+      );
+    }
+    setLearningRate(this.model.optimizer, lr);
+    this.current = lr;
+    if (logs !== undefined) logs['lr'] = lr;
+  }
+
+  override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
+    this.step++;
+    if (logs !== undefined) logs['lr'] = this.current;
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
+    if (logs !== undefined) logs['lr'] = this.current;
+  }
+}
+
+/** Creates a {@link LearningRateScheduler} from any schedule function. */
+export function learningRateScheduler(args: LearningRateSchedulerArgs): LearningRateScheduler {
+  return new LearningRateScheduler(args);
+}
+
+/** Common arguments of the built-in schedules. */
+export interface WarmupScheduleArgs {
+  /** Peak learning rate, reached at the end of warm-up. */
+  learningRate: number;
+  /** Linear warm-up steps from 0 to `learningRate`. Default `0`. */
+  warmupSteps?: number;
+  /** Total steps (default: from `fit`, see {@link LearningRateSchedulerArgs.totalSteps}). */
+  totalSteps?: number;
+}
+
+function warmupArgs(where: string, args: WarmupScheduleArgs): { lr: number; warmup: number } {
+  return {
+    lr: positiveNumber(where, 'learningRate', args?.learningRate),
+    warmup: integerAtLeast(where, 'warmupSteps', args.warmupSteps ?? 0, 0),
+  };
+}
+
+/**
+ * insightface's `PolyScheduler` (arcface_torch): linear warm-up `lr · step / warmupSteps`, then
+ * `lr · (1 − (step − warmupSteps)/(totalSteps − warmupSteps))^power`, floored at `endLearningRate`.
+ */
+export function polynomialDecay(
+  args: WarmupScheduleArgs & { power?: number; endLearningRate?: number },
+): LearningRateScheduler {
+  const where = 'callbacks.polynomialDecay';
+  const { lr, warmup } = warmupArgs(where, args);
+  const power = positiveNumber(where, 'power', args.power ?? 2);
+  const end = nonNegativeNumber(where, 'endLearningRate', args.endLearningRate ?? 0);
+  return new LearningRateScheduler({
+    ...(args.totalSteps === undefined ? {} : { totalSteps: args.totalSteps }),
+    schedule: (step, total) => {
+      if (step < warmup) return (lr * step) / warmup;
+      const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+      return Math.max(end, lr * (1 - progress) ** power);
+    },
+  });
+}
+
+/**
+ * Cosine decay with linear warm-up (Loshchilov and Hutter 2017, SGDR, without restarts):
+ * `min + (lr − min) · (1 + cos(π · progress)) / 2` after warm-up.
+ */
+export function cosineDecay(args: WarmupScheduleArgs & { minLearningRate?: number }): LearningRateScheduler {
+  const where = 'callbacks.cosineDecay';
+  const { lr, warmup } = warmupArgs(where, args);
+  const min = nonNegativeNumber(where, 'minLearningRate', args.minLearningRate ?? 0);
+  return new LearningRateScheduler({
+    ...(args.totalSteps === undefined ? {} : { totalSteps: args.totalSteps }),
+    schedule: (step, total) => {
+      if (step < warmup) return (lr * step) / warmup;
+      const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+      return min + ((lr - min) * (1 + Math.cos(Math.PI * progress))) / 2;
+    },
+  });
+}
+
+/**
+ * Step decay: `lr · factor^k` where `k` counts the `boundaries` (in steps, increasing) already
+ * passed; the face-recognition recipe of SphereFace/CosFace (`factor 0.1` at fixed iterations).
+ */
+export function stepDecay(args: WarmupScheduleArgs & { boundaries: number[]; factor?: number }): LearningRateScheduler {
+  const where = 'callbacks.stepDecay';
+  const { lr, warmup } = warmupArgs(where, args);
+  const factor = positiveNumber(where, 'factor', args.factor ?? 0.1);
+  const boundaries = args.boundaries;
+  if (
+    !Array.isArray(boundaries) ||
+    boundaries.some((b, i) => !Number.isInteger(b) || b < 1 || (i > 0 && b <= boundaries[i - 1]!))
+  ) {
+    throw new MarginArgumentError(where, 'boundaries', 'an increasing array of positive integer steps', boundaries);
+  }
+  return new LearningRateScheduler({
+    ...(args.totalSteps === undefined ? {} : { totalSteps: args.totalSteps }),
+    schedule: (step) => {
+      if (step < warmup) return (lr * step) / warmup;
+      return lr * factor ** boundaries.filter((b) => step >= b).length;
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { MarginArgumentError } from '../internal/errors';
+import { integerAtLeast, numberInRange } from '../internal/validate';
+import { MarginSoftmaxHead } from '../layers/marginSoftmaxHead';
+
+/** Arguments of {@link MarginWarmup}. */
+export interface MarginWarmupArgs {
+  /** The margin head to warm up. */
+  head: MarginSoftmaxHead;
+  /** Optimizer steps until the full margin. */
+  warmupSteps: number;
+  /**
+   * `'linear'` (default): the margin strength rises linearly from `from` to 1 over `warmupSteps`.
+   * `'switch'`: strength `from` (default 0: plain normalized softmax) until `warmupSteps`, then 1.
+   */
+  mode?: 'linear' | 'switch';
+  /** Starting strength in `[0, 1)`. Default `0`. */
+  from?: number;
+}
+
+/**
+ * Margin warm-up: margins make the loss hard at the start of training, when embeddings are still
+ * random; ramping the margin from 0 (or training with plain softmax first and then switching it on)
+ * is the common remedy — SphereFace/L-Softmax anneal λ for the same reason (Liu et al. 2017 §4;
+ * CosFace and ArcFace practice). Sets the head's {@link MarginSoftmaxHead.setMarginStrength} before
+ * each batch and logs it as `marginStrength`.
+ */
+export class MarginWarmup extends tfl.Callback {
+  readonly head: MarginSoftmaxHead;
+  readonly warmupSteps: number;
+  readonly mode: 'linear' | 'switch';
+  readonly from: number;
+  private step = 0;
+
+  constructor(args: MarginWarmupArgs) {
+    super();
+    const where = 'callbacks.marginWarmup';
+    if (!(args?.head instanceof MarginSoftmaxHead)) {
+      throw new MarginArgumentError(where, 'head', 'a margin head (arcFace, cosFace, sphereFace, ...)', args?.head);
+    }
+    this.head = args.head;
+    this.warmupSteps = integerAtLeast(where, 'warmupSteps', args.warmupSteps, 1);
+    const mode = args.mode ?? 'linear';
+    if (mode !== 'linear' && mode !== 'switch')
+      throw new MarginArgumentError(where, 'mode', "'linear' or 'switch'", mode);
+    this.mode = mode;
+    this.from = numberInRange(where, 'from', args.from ?? 0, 0, 1);
+  }
+
+  /** The strength for optimizer step `step` (0-based). */
+  strengthAt(step: number): number {
+    if (step >= this.warmupSteps) return 1;
+    return this.mode === 'switch' ? this.from : this.from + ((1 - this.from) * step) / this.warmupSteps;
+  }
+
+  override async onBatchBegin(_batch: number, logs?: tfl.Logs): Promise<void> {
+    this.head.setMarginStrength(this.strengthAt(this.step));
+    if (logs !== undefined) logs['marginStrength'] = this.head.marginStrength;
+  }
+
+  override async onBatchEnd(): Promise<void> {
+    this.step++;
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
+    if (logs !== undefined) logs['marginStrength'] = this.head.marginStrength;
+  }
+}
+
+/** Creates a {@link MarginWarmup} callback. */
+export function marginWarmup(args: MarginWarmupArgs): MarginWarmup {
+  return new MarginWarmup(args);
+}
