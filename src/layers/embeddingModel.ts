@@ -2,12 +2,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
 import { MarginSoftmaxHead } from './marginSoftmaxHead';
 import { NormalizedDense } from './normalizedDense';
+import { PartialFC } from './partialFC';
 
 /**
  * The sub-model from a trained classifier's first input (the image or feature input) to the
  * embedding its head consumes — what verification and search use after training.
  *
- * The head is the model's margin head (any {@link MarginSoftmaxHead}) or, failing that, its last
+ * The head is the model's margin head (any {@link MarginSoftmaxHead} or {@link PartialFC}) or, failing that, its last
  * {@link NormalizedDense}; name another layer with `headName`.
  */
 export function embeddingModel(model: tfl.LayersModel, options: { headName?: string } = {}): tfl.LayersModel {
@@ -25,13 +26,13 @@ export function embeddingModel(model: tfl.LayersModel, options: { headName?: str
     }
   } else {
     head =
-      model.layers.find((l) => l instanceof MarginSoftmaxHead) ??
+      model.layers.find((l) => l instanceof MarginSoftmaxHead || l instanceof PartialFC) ??
       [...model.layers].reverse().find((l) => l instanceof NormalizedDense);
     if (head === undefined) {
       throw new MarginArgumentError(
         where,
         'model',
-        'a model containing a margin head or a NormalizedDense layer',
+        'a model containing a margin head, a PartialFC or a NormalizedDense layer',
         `layers ${model.layers.map((l) => l.getClassName()).join(', ')}`,
       );
     }

@@ -23,3 +23,4 @@ export {
 } from './subCenterArcFace';
 export { embeddingModel } from './embeddingModel';
 export type { LambdaSchedule } from './lambdaSchedule';
+export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';

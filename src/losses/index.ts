@@ -4,3 +4,4 @@ export { softmaxCrossEntropyWith, type SoftmaxCrossEntropyConfig, type LossFunct
 export { cosFaceLoss } from './cosFaceLoss';
 export { arcFaceLoss } from './arcFaceLoss';
 export { combinedMarginLoss } from './combinedMarginLoss';
+export { precomputedLoss } from './precomputedLoss';

@@ -21,6 +21,12 @@ export interface MarginLogitsOptions {
   subCenters: number;
   /** `'exact'` derivative of ψ, or `'straightThrough'` (ψ' = 1). */
   gradient: MarginGradient;
+  /**
+   * `'columns'` (default): `kernel` is `[D, C·K]`, class `j` in column `j` (the heads' layout).
+   * `'rows'`: `kernel` is `[C·K, D]`, class `j` in row `j` — rows gathered from a larger table
+   * (Partial FC) need no transpose, forward or backward.
+   */
+  kernelLayout?: 'columns' | 'rows';
 }
 
 /**
@@ -38,7 +44,7 @@ export interface MarginLogitsOptions {
  * path, and no autodiff through the norms.
  *
  * @param x `[N, D]` embeddings.
- * @param kernel `[D, C·K]` class centres.
+ * @param kernel `[D, C·K]` class centres (`[C·K, D]` with `kernelLayout: 'rows'`).
  * @param targets `[N, C]` one-hot float mask of the labels, or `null` for margin-free logits.
  * @param lambda Scalar λ ≥ 0 blending in the plain cosine (L-Softmax annealing), or `null` for 0.
  * @returns `[N, C]` logits.
@@ -54,7 +60,8 @@ export function marginLogits(
   const { margin, scale, normalizeInputs, normalizeWeights, subCenters: k, gradient } = options;
   const epsilon = squaredNormEpsilon(1e-12);
   const n = x.shape[0];
-  const classes = kernel.shape[1] / k;
+  const rows = options.kernelLayout === 'rows';
+  const classes = (rows ? kernel.shape[0] : kernel.shape[1]) / k;
   const hasTargets = targets !== null;
   const hasLambda = lambda !== null;
 
@@ -64,7 +71,11 @@ export function marginLogits(
     const lam = hasLambda ? (inputs[hasTargets ? 3 : 2] as tf.Scalar) : null;
     const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
     // Ŵ is never built: cos = (x̂ W) ⊙ invw scales the [N, C] product, cheaper than the [D, C] kernel.
-    const invw = tf.tidy(() => tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 0, true), epsilon)));
+    const invw = tf.tidy(() =>
+      rows
+        ? tf.reshape(tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 1), epsilon)), [1, -1])
+        : tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 0, true), epsilon)),
+    );
     type Forward = {
       out: tf.Tensor;
       cosAll: tf.Tensor;
@@ -73,7 +84,7 @@ export function marginLogits(
       normTerm?: tf.Tensor;
     };
     const forward = tf.tidy((): Forward => {
-      const cosAll = tf.mul(tf.matMul(xn, wIn), invw);
+      const cosAll = tf.mul(tf.matMul(xn, wIn, false, rows), invw);
       let cos: tf.Tensor = cosAll;
       let route: tf.Tensor | undefined;
       if (k > 1) {
@@ -151,7 +162,7 @@ export function marginLogits(
         }
         if (sRoute !== null) g = tf.reshape(tf.mul(tf.expandDims(g, 2), sRoute), [n, classes * k]);
         const gs = tf.mul(g, sinvw);
-        let dx = l2NormalizeBackward(tf.matMul(gs, sw, false, true), sxn, sinvx, 1);
+        let dx = l2NormalizeBackward(tf.matMul(gs, sw, false, !rows), sxn, sinvx, 1);
         // ∂L/∂W = x̂ᵀ gs − W ⊙ invw² ⊙ colsum(g ⊙ cos) [− colsum(∂L/∂logits ⊙ logits) when |W_j| is a factor].
         let colTerm = tf.sum(tf.mul(g, sCos), 0, true);
         if (sLogits !== null) {
@@ -159,7 +170,10 @@ export function marginLogits(
           if (!normalizeInputs) dx = tf.add(dx, tf.mul(sxn, tf.mul(tf.sum(gl, 1, true), sinvx)));
           if (!normalizeWeights) colTerm = tf.sub(colTerm, tf.sum(gl, 0, true));
         }
-        const dw = tf.sub(tf.matMul(sxn, gs, true, false), tf.mul(sw, tf.mul(tf.square(sinvw), colTerm)));
+        const shrink = tf.mul(tf.square(sinvw), colTerm);
+        const dw = rows
+          ? tf.sub(tf.matMul(gs, sxn, true, false), tf.mul(sw, tf.reshape(shrink, [-1, 1])))
+          : tf.sub(tf.matMul(sxn, gs, true, false), tf.mul(sw, shrink));
         // Labels and λ are not differentiable; build their zero gradients from shapes, since the
         // forward inputs themselves may already be disposed when the backward pass runs.
         const grads: tf.Tensor[] = [dx, dw];
@@ -193,7 +207,8 @@ function checkMarginLogitsArgs(
     if (t.dtype !== 'float32') throw new MarginArgumentError(where, name, 'a float32 tensor', t);
   }
   rankIs(where, 'x', xt, 2, '[N, D]');
-  rankIs(where, 'kernel', w, 2, '[D, C·K]');
+  const rowLayout = options?.kernelLayout === 'rows';
+  rankIs(where, 'kernel', w, 2, rowLayout ? '[C·K, D]' : '[D, C·K]');
   if (typeof options !== 'object' || options === null) {
     throw new MarginArgumentError(where, 'options', 'an options object', options);
   }
@@ -205,13 +220,18 @@ function checkMarginLogitsArgs(
   if (typeof options.margin !== 'object' || options.margin === null || typeof options.margin.apply !== 'function') {
     throw new MarginArgumentError(where, 'options.margin', 'a target margin from ops.margins', options.margin);
   }
+  if (options.kernelLayout !== undefined && options.kernelLayout !== 'columns' && !rowLayout) {
+    throw new MarginArgumentError(where, 'options.kernelLayout', "'columns' or 'rows'", options.kernelLayout);
+  }
   const [n, d] = xt.shape as [number, number];
-  if (w.shape[0] !== d || w.shape[1]! % k !== 0) {
-    throw new MarginArgumentError(where, 'kernel', `a [${d}, C·${k}] tensor (D of 'x', K = subCenters)`, w);
+  const [depth, width] = (rowLayout ? [w.shape[1], w.shape[0]] : w.shape) as [number, number];
+  if (depth !== d || width % k !== 0) {
+    const expected = rowLayout ? `a [C·${k}, ${d}] tensor` : `a [${d}, C·${k}] tensor`;
+    throw new MarginArgumentError(where, 'kernel', `${expected} (D of 'x', K = subCenters)`, w);
   }
   if (targets !== null) {
     const t = tensorArg(where, 'targets', targets);
-    const c = w.shape[1]! / k;
+    const c = width / k;
     if (t.rank !== 2 || t.shape[0] !== n || t.shape[1] !== c || t.dtype !== 'float32') {
       throw new MarginArgumentError(where, 'targets', `a float32 one-hot tensor of shape [${n}, ${c}] or null`, t);
     }

@@ -11,4 +11,5 @@ import './halfFloat.spec';
 import './determinism.spec';
 import './properties.spec';
 import './workflow.spec';
+import './partialFC.spec';
 export { specs } from '../harness/registry';

@@ -261,6 +261,32 @@ export const MISUSE_CASES: MisuseCase[] = [
       }),
   },
   {
+    id: 'margin-logits-kernel-layout',
+    api: 'ops.marginLogits',
+    misuse: "kernelLayout 'diagonal'",
+    argument: 'options.kernelLayout',
+    expected: /'columns' or 'rows'/,
+    received: /"diagonal"/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([4, 6]) as tf.Tensor2D, null, null, {
+        ...marginOptions(),
+        kernelLayout: 'diagonal' as never,
+      }),
+  },
+  {
+    id: 'margin-logits-rows-kernel-mismatch',
+    api: 'ops.marginLogits',
+    misuse: "a [C, D] kernel whose D differs, with kernelLayout 'rows'",
+    argument: 'kernel',
+    expected: /\[C·1, 4\]/,
+    received: /shape \[6, 3\]/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([6, 3]) as tf.Tensor2D, null, null, {
+        ...marginOptions(),
+        kernelLayout: 'rows',
+      }),
+  },
+  {
     id: 'margin-logits-targets-shape',
     api: 'ops.marginLogits',
     misuse: 'targets of the wrong shape',
@@ -580,6 +606,37 @@ export const MISUSE_CASES: MisuseCase[] = [
     expected: /> 0|>= 0/,
     received: /undefined/,
     run: () => layers.sphereFace({ numClasses: 3, lambda: { base: 1000 } as never }),
+  },
+  {
+    id: 'partial-fc-sample-rate',
+    api: 'PartialFC',
+    misuse: 'sampleRate 1.5',
+    argument: 'sampleRate',
+    expected: /a number in \(0, 1\]/,
+    received: /1\.5/,
+    run: () => layers.partialFC({ numClasses: 10, sampleRate: 1.5 }),
+  },
+  {
+    id: 'partial-fc-momentum',
+    api: 'PartialFC',
+    misuse: 'momentum 1 (the centres would never settle)',
+    argument: 'momentum',
+    expected: /a number in \[0, 1\)/,
+    received: /received 1\./,
+    run: () => layers.partialFC({ numClasses: 10, momentum: 1 }),
+  },
+  {
+    id: 'partial-fc-embedding-width',
+    api: 'PartialFC',
+    misuse: 'embeddings of width 3 for centres built with D = 4',
+    argument: 'embeddings',
+    expected: /a \[N, 4\] tensor/,
+    received: /shape \[2, 3\]/,
+    run: (mk) => {
+      const head = mk.layer(layers.partialFC({ numClasses: 5, sampleRate: 1 }));
+      head.apply([tf.input({ shape: [4] }), tf.input({ shape: [1] })]);
+      return head.apply([mk.zeros([2, 3]), mk.zeros([2], 'int32')]);
+    },
   },
   {
     id: 'head-unbuilt-kernel',

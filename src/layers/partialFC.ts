@@ -1,0 +1,292 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { MarginArgumentError, describe } from '../internal/errors';
+import { withCustomGrad } from '../internal/customGrad';
+import { oneHotFloat } from '../internal/oneHot';
+import {
+  booleanArg,
+  floatTensor,
+  integerAtLeast,
+  nonNegativeNumber,
+  numberInRange,
+  optionalSeed,
+  positiveNumber,
+  rankIs,
+} from '../internal/validate';
+import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
+import { parseLabels } from '../losses/labels';
+import { marginLogits } from '../ops/marginLogits';
+import { combinedAngularMargin } from '../ops/margins/angularMargin';
+import type { TargetMargin } from '../ops/margins/targetMargin';
+import { checkLabelValues } from '../ops/validateLabels';
+import { canReadSync } from '../internal/syncRead';
+import { checkLayerKeys, formatTag, type Kwargs, type LayerArgs, registerLayer } from './layerConfig';
+
+/** Arguments of {@link PartialFC}. */
+export interface PartialFCArgs extends LayerArgs {
+  /** Number of classes (identities); may be in the millions. */
+  numClasses: number;
+  /**
+   * Fraction of class centres used per step, in `(0, 1]`. Default `0.1`. Each step uses
+   * `S = min(C, max(⌈sampleRate · C⌉, N))` centres: every class in the batch plus random others.
+   */
+  sampleRate?: number;
+  /** Combined margin `cos(m1 θ_y + m2) − m3` (insightface). Defaults are ArcFace: `m1 1, m2 0.5, m3 0`. */
+  m1?: number;
+  m2?: number;
+  m3?: number;
+  /** Logit scale. Default `64`. */
+  scale?: number;
+  /** The class centres' own SGD: learning rate (default `0.1`), momentum (`0.9`), weight decay (`5e-4`). */
+  learningRate?: number;
+  momentum?: number;
+  weightDecay?: number;
+  /** Check labels are integers in `[0, numClasses)` and embeddings finite (one device read per call). Default `true`. */
+  checkInputs?: boolean;
+  /** Seed of the centres' initializer and of the negative sampling. Default: random. */
+  seed?: number | null;
+}
+
+const KEYS = [
+  'numClasses',
+  'sampleRate',
+  'm1',
+  'm2',
+  'm3',
+  'scale',
+  'learningRate',
+  'momentum',
+  'weightDecay',
+  'checkInputs',
+  'seed',
+] as const;
+
+/**
+ * Partial FC (An et al. 2022, "Killing Two Birds with One Stone: Efficient and Robust Training of
+ * Face Recognition CNNs by Partial FC"; insightface's `PartialFC`): a combined-margin softmax loss
+ * over millions of classes that, at each training step, uses only the class centres of the batch's
+ * labels plus a uniformly random sample of the others — `sampleRate` of all centres — and updates
+ * only those.
+ *
+ * Applied to `[embeddings, labels]` it returns the per-sample loss `[N, 1]` (compile with
+ * `losses.precomputedLoss`, and pass anything of batch size, e.g. the labels, as targets); applied to
+ * embeddings alone it returns the margin-free logits `s cos θ_j` over all classes.
+ *
+ * The centres (weight `centres`, `[numClasses, D]`, row `c` for class `c`) are not trained by the
+ * model's optimizer: a tfjs optimizer would keep state and write updates for the whole `[C, D]`
+ * matrix every step. They take their own SGD step (momentum, weight decay, as insightface trains
+ * them) inside the backward pass, on the sampled rows only: gather the sampled rows (forward only,
+ * so no `gather` gradient is needed, which wasm lacks), compute their gradient analytically
+ * ({@link ops.marginLogits}), scatter the updated rows back (`tensorScatterUpdate`, on every
+ * backend). The trainable scalar `update_tap` (always 0) exists only so tfjs routes that backward
+ * pass through this layer. Momentum is training state and is not saved.
+ */
+export class PartialFC extends tfl.layers.Layer {
+  static className = 'TfjsMarginPartialFC';
+  readonly numClasses: number;
+  readonly sampleRate: number;
+  readonly m1: number;
+  readonly m2: number;
+  readonly m3: number;
+  readonly scale: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly checkInputs: boolean;
+  readonly seed: number | null;
+  /** The centres' learning rate; change it with {@link setLearningRate} (e.g. from a schedule). */
+  learningRate: number;
+  private centres: tfl.LayerVariable | null = null;
+  private tap: tfl.LayerVariable | null = null;
+  private velocity: tf.Variable | null = null;
+  private readonly psi: TargetMargin;
+  private draws = 0;
+
+  constructor(args: PartialFCArgs) {
+    const where = 'PartialFC';
+    checkLayerKeys(where, args, KEYS);
+    super(args);
+    this.numClasses = integerAtLeast(where, 'numClasses', args.numClasses, 1);
+    const rate = args.sampleRate ?? 0.1;
+    if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
+      throw new MarginArgumentError(where, 'sampleRate', 'a number in (0, 1]', rate);
+    }
+    this.sampleRate = rate;
+    this.m1 = positiveNumber(where, 'm1', args.m1 ?? 1);
+    this.m2 = numberInRange(where, 'm2', args.m2 ?? 0.5, 0, Math.PI);
+    this.m3 = nonNegativeNumber(where, 'm3', args.m3 ?? 0);
+    this.scale = positiveNumber(where, 'scale', args.scale ?? 64);
+    this.learningRate = nonNegativeNumber(where, 'learningRate', args.learningRate ?? 0.1);
+    this.momentum = numberInRange(where, 'momentum', args.momentum ?? 0.9, 0, 1);
+    this.weightDecay = nonNegativeNumber(where, 'weightDecay', args.weightDecay ?? 5e-4);
+    this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
+    this.seed = optionalSeed(where, args.seed);
+    this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
+  }
+
+  /** Sets the centres' learning rate. */
+  setLearningRate(lr: number): void {
+    this.learningRate = nonNegativeNumber('PartialFC.setLearningRate', 'lr', lr);
+  }
+
+  /** Class centres used per step for a batch of `n`: `min(C, max(⌈sampleRate · C⌉, n))`. */
+  sampleSize(n: number): number {
+    return Math.min(this.numClasses, Math.max(Math.ceil(this.sampleRate * this.numClasses), n));
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shapes = Array.isArray(inputShape[0]) ? (inputShape as tfl.Shape[]) : [inputShape as tfl.Shape];
+    const d = shapes[0]![1];
+    if (shapes[0]!.length !== 2 || typeof d !== 'number') {
+      throw new MarginArgumentError(
+        'PartialFC',
+        'embeddings',
+        'of shape [N, D] with a known D',
+        `shape ${describe(shapes[0])}`,
+      );
+    }
+    const init = tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed });
+    this.centres = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
+    this.tap = this.addWeight('update_tap', [], 'float32', tfl.initializers.zeros(), undefined, true);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    if (Array.isArray(inputShape[0])) return [(inputShape as tfl.Shape[])[0]![0] ?? null, 1];
+    return [(inputShape as tfl.Shape)[0] ?? null, this.numClasses];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      if (list.length > 2) {
+        throw new MarginArgumentError(
+          'PartialFC',
+          'inputs',
+          '[embeddings, labels] or embeddings alone',
+          `a list of ${list.length} tensors`,
+        );
+      }
+      if (this.centres === null || this.tap === null) {
+        throw new MarginArgumentError('PartialFC', 'centres', 'built before the layer is called', 'an unbuilt layer');
+      }
+      const x = floatTensor('PartialFC', 'embeddings', list[0]) as tf.Tensor2D;
+      rankIs('PartialFC', 'embeddings', x, 2, '[N, D]');
+      const d = this.centres.shape[1]!;
+      if (x.shape[1] !== d) throw new MarginArgumentError('PartialFC', 'embeddings', `a [N, ${d}] tensor`, x);
+      const n = x.shape[0];
+      if (n === 0) throw new MarginArgumentError('PartialFC', 'embeddings', 'a non-empty batch', x);
+      const options = {
+        margin: this.psi,
+        scale: this.scale,
+        normalizeInputs: true,
+        normalizeWeights: true,
+        subCenters: 1,
+        gradient: 'exact' as const,
+        kernelLayout: 'rows' as const,
+      };
+      const centres = this.centres.read();
+      if (list.length === 1) {
+        return marginLogits(x, centres as tf.Tensor2D, null, null, options);
+      }
+      const labels = parseLabels('PartialFC', 'labels', list[1]!, n, this.numClasses, false);
+      if (this.checkInputs && canReadSync()) this.checkValues(x, labels);
+      const s = this.sampleSize(n);
+      const sampled = s === this.numClasses ? null : this.sample(labels, s);
+      const rows = sampled === null ? centres : tf.gather(centres, sampled.indices);
+      const local = sampled === null ? labels : (tf.gather(sampled.position, labels) as tf.Tensor1D);
+      const training = kwargs['training'] === true;
+      const tapped = this.tapped(rows as tf.Tensor2D, sampled?.indices ?? null, training);
+      const logits = marginLogits(x, tapped, oneHotFloat(local, s), null, options);
+      return tf.reshape(crossEntropyFromLogits(oneHotFloat(local, s), logits, 1), [n, 1]);
+    });
+  }
+
+  /** All classes of the batch, then the largest of uniform random keys: `S` distinct classes, and each class's position among them. */
+  private sample(labels: tf.Tensor1D, s: number): { indices: tf.Tensor1D; position: tf.Tensor1D } {
+    const c = this.numClasses;
+    const keys = tf.randomUniform([c], 0, 1, 'float32', this.seed === null ? undefined : this.seed + ++this.draws);
+    const marked = tf.tensorScatterUpdate(keys, tf.reshape(labels, [-1, 1]), tf.fill([labels.shape[0]], 2));
+    const indices = tf.topk(marked, s, false).indices as tf.Tensor1D;
+    const position = tf.scatterND(tf.reshape(indices, [-1, 1]), tf.range(0, s, 1, 'int32'), [c]) as tf.Tensor1D;
+    return { indices, position };
+  }
+
+  /** Identity on the sampled rows whose backward pass applies the centres' SGD step to them. */
+  private tapped(rows: tf.Tensor2D, indices: tf.Tensor1D | null, training: boolean): tf.Tensor2D {
+    const tap = this.tap!.read();
+    const f = withCustomGrad(([w], save) => {
+      // Saved (kept) by tfjs until the backward pass; the call's own tensors are gone by then.
+      save(indices === null ? [w!] : [w!, indices]);
+      return {
+        value: tf.clone(w!), // the tap (second input) only routes the backward pass here
+        gradFunc: (dy, saved) => {
+          if (training)
+            this.step(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, (saved[1] as tf.Tensor1D | undefined) ?? null);
+          // dy for the rows goes to the gather of the untrainable centres, where tfjs drops it.
+          return [dy, tf.scalar(0)];
+        },
+      };
+    });
+    return f(rows, tap) as tf.Tensor2D;
+  }
+
+  /** SGD with momentum and weight decay on the sampled rows: `v ← μ v + g + λ w`, `w ← w − lr v`. */
+  private step(rows: tf.Tensor2D, grad: tf.Tensor2D, indices: tf.Tensor1D | null): void {
+    const centres = this.centres!;
+    tf.tidy(() => {
+      const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(rows, this.weightDecay)) : grad;
+      let v = g;
+      if (this.momentum > 0) {
+        this.velocity ??= tf.variable(tf.zeros(centres.shape as number[]), false);
+        const previous = indices === null ? this.velocity : tf.gather(this.velocity, indices);
+        v = tf.add(tf.mul(previous, this.momentum), g);
+        this.velocity.assign(
+          indices === null ? v : tf.tensorScatterUpdate(this.velocity, tf.reshape(indices, [-1, 1]), v),
+        );
+      }
+      const updated = tf.sub(rows, tf.mul(v, this.learningRate));
+      const all = centres.read();
+      centres.write(indices === null ? updated : tf.tensorScatterUpdate(all, tf.reshape(indices, [-1, 1]), updated));
+    });
+  }
+
+  private checkValues(x: tf.Tensor, labels: tf.Tensor1D): void {
+    const probe = tf.tidy(() => tf.concat([tf.cast(labels, 'float32'), tf.reshape(tf.sum(tf.sub(x, x)), [1])]));
+    const values = probe.dataSync();
+    probe.dispose();
+    if (Number.isNaN(values[values.length - 1])) {
+      throw new MarginArgumentError('PartialFC', 'embeddings', 'finite values', 'NaN or Infinity');
+    }
+    checkLabelValues('PartialFC', values, this.numClasses, values.length - 1);
+  }
+
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    this.velocity?.dispose();
+    this.velocity = null;
+    return super.dispose();
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      ...formatTag(),
+      numClasses: this.numClasses,
+      sampleRate: this.sampleRate,
+      m1: this.m1,
+      m2: this.m2,
+      m3: this.m3,
+      scale: this.scale,
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      checkInputs: this.checkInputs,
+      seed: this.seed,
+    };
+  }
+}
+registerLayer(PartialFC);
+
+/** Creates a {@link PartialFC} loss layer. */
+export function partialFC(args: PartialFCArgs): PartialFC {
+  return new PartialFC(args);
+}

@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs';
+import { layers, losses, ops } from 'tfjs-margin';
+import { assert, expectClose, values } from '../harness/assert';
+import { spec } from '../harness/registry';
+import { randomLabels, uniform } from '../harness/random';
+
+const M = { m1: 1, m2: 0.4, m3: 0.1 };
+const SCALE = 8;
+
+/** The `[C, D]` centres of a Partial FC layer (getWeights lists trainable weights first). */
+function centresOf(head: layers.PartialFC): tf.Tensor {
+  return head.weights.find((w) => w.name.endsWith('centres'))!.read();
+}
+
+/** A model that is just the Partial FC loss on fixed embeddings (one trainable scalar: its tap). */
+function lossModel(args: Partial<layers.PartialFCArgs> & { numClasses: number }, d: number) {
+  const x = tf.input({ shape: [d] });
+  const y = tf.input({ shape: [1] });
+  const head = layers.partialFC({ ...M, scale: SCALE, seed: 5, ...args });
+  const model = tf.model({ inputs: [x, y], outputs: head.apply([x, y]) as tf.SymbolicTensor });
+  const optimizer = tf.train.sgd(0);
+  model.compile({ optimizer, loss: losses.precomputedLoss });
+  return { model, head, optimizer };
+}
+
+/** Mean combined-margin cross-entropy and its gradient w.r.t. a [D, C] kernel, through the public op. */
+function fullReference(x: tf.Tensor2D, labels: number[], kernel: tf.Tensor2D, c: number) {
+  return tf.tidy(() => {
+    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), c).toFloat() as tf.Tensor2D;
+    const options = {
+      margin: ops.margins.combinedAngularMargin(M.m1, M.m2, M.m3),
+      scale: SCALE,
+      normalizeInputs: true,
+      normalizeWeights: true,
+      subCenters: 1,
+      gradient: 'exact' as const,
+    };
+    const perSample = (k: tf.Tensor2D) =>
+      losses.softmaxCrossEntropy(targets, ops.marginLogits(x, k, targets, null, options));
+    const grad = tf.grad((k: tf.Tensor) => tf.mean(perSample(k as tf.Tensor2D)))(kernel);
+    return { perSample: perSample(kernel), grad };
+  });
+}
+
+spec(
+  'partialFC',
+  'sampleRate 1 is the combined-margin softmax loss, and its centres take SGD-momentum steps with the exact gradient',
+  async (ctx) => {
+    const n = 6;
+    const d = 5;
+    const c = 7;
+    const lr = 0.5;
+    const momentum = 0.9;
+    const weightDecay = 0.01;
+    const x = tf.tensor2d(uniform(11, n * d), [n, d]);
+    const labels = randomLabels(12, n, c);
+    const y = tf.tensor2d(labels, [n, 1]);
+    const { model, head, optimizer } = lossModel(
+      { numClasses: c, sampleRate: 1, learningRate: lr, momentum, weightDecay },
+      d,
+    );
+    const w0 = centresOf(head).clone() as tf.Tensor2D; // [C, D]
+    const ref0 = tf.tidy(() => fullReference(x, labels, tf.transpose(w0) as tf.Tensor2D, c));
+    const predicted = tf.tidy(() => tf.reshape(model.predict([x, y]) as tf.Tensor, [n]));
+    await expectClose(predicted, ref0.perSample, ctx.tol, 'per-sample loss');
+    predicted.dispose();
+    // Two steps: the second checks the momentum buffer.
+    await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+    const g1 = tf.tidy(() => tf.add(tf.transpose(ref0.grad), tf.mul(w0, weightDecay)));
+    const w1 = tf.tidy(() => tf.sub(w0, tf.mul(g1, lr)));
+    await expectClose(centresOf(head), w1, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'centres after step 1');
+    const ref1 = tf.tidy(() => fullReference(x, labels, tf.transpose(w1) as tf.Tensor2D, c));
+    await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+    const w2 = tf.tidy(() => {
+      const v2 = tf.add(tf.mul(g1, momentum), tf.add(tf.transpose(ref1.grad), tf.mul(w1, weightDecay)));
+      return tf.sub(w1, tf.mul(v2, lr));
+    });
+    await expectClose(
+      centresOf(head),
+      w2,
+      { rtol: ctx.tol.gradRtol, atol: 3 * ctx.tol.gradAtol },
+      'centres after step 2',
+    );
+    const tap = await values(head.weights.find((v) => v.name.endsWith('update_tap'))!.read());
+    assert(tap[0] === 0, `update_tap moved to ${tap[0]}`);
+    tf.dispose([x, y, w0, w1, w2, g1, ref0.perSample, ref0.grad, ref1.perSample, ref1.grad]);
+    model.dispose();
+    optimizer.dispose();
+  },
+);
+
+spec('partialFC', 'sampling: a step touches exactly S centres, every class of the batch among them', async (ctx) => {
+  const n = 4;
+  const d = 3;
+  const c = 20;
+  const x = tf.tensor2d(uniform(21, n * d), [n, d]);
+  const labels = [3, 17, 3, 9];
+  const y = tf.tensor2d(labels, [n, 1]);
+  const { model, head, optimizer } = lossModel(
+    { numClasses: c, sampleRate: 0.3, learningRate: 0.1, momentum: 0, weightDecay: 0.05 },
+    d,
+  );
+  assert(head.sampleSize(n) === 6, `sample size ${head.sampleSize(n)}`);
+  const before = await values(centresOf(head));
+  // Sampled-class loss never exceeds the full softmax loss over the same centres (smaller partition).
+  const predicted = model.predict([x, y]) as tf.Tensor;
+  const partial = await values(predicted);
+  predicted.dispose();
+  const full = tf.tidy(() => fullReference(x, labels, tf.transpose(centresOf(head)) as tf.Tensor2D, c));
+  const fullValues = await values(full.perSample);
+  partial.forEach((v, i) =>
+    assert(v <= fullValues[i]! + 1e-3 && Number.isFinite(v), `sample ${i}: partial ${v} > full ${fullValues[i]}`),
+  );
+  await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+  const after = await values(centresOf(head));
+  const changed = new Set<number>();
+  // Half-float storage re-rounds every value the scatter writes; count a change beyond that rounding.
+  const slack = (v: number) => (ctx.halfPrecision ? 2e-3 * Math.abs(v) + 1e-4 : 0);
+  for (let i = 0; i < before.length; i++) {
+    if (Math.abs(before[i]! - after[i]!) > slack(before[i]!)) changed.add(Math.floor(i / d));
+  }
+  assert(changed.size === 6, `${changed.size} centres changed, expected 6: ${[...changed]}`);
+  for (const l of labels) assert(changed.has(l), `class ${l} of the batch was not updated`);
+  tf.dispose([x, y, full.perSample, full.grad]);
+  model.dispose();
+  optimizer.dispose();
+});
+
+spec(
+  'partialFC',
+  'sampleRate 0.2 trains to the accuracy of the full softmax on 100 classes, memory flat',
+  async (ctx) => {
+    const c = 100;
+    const d = 16;
+    const perClass = 8;
+    const centres = uniform(31, c * d, -1, 1);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const noise = uniform(32, c * perClass * d, -0.35, 0.35);
+    for (let k = 0; k < c * perClass; k++) {
+      const cls = k % c;
+      for (let j = 0; j < d; j++) xs.push(centres[cls * d + j]! + noise[k * d + j]!);
+      ys.push(cls);
+    }
+    const x = tf.tensor2d(xs, [c * perClass, d]);
+    const y = tf.tensor2d(ys, [c * perClass, 1]);
+    const accuracy = async (rate: number) => {
+      const input = tf.input({ shape: [d] });
+      const label = tf.input({ shape: [1] });
+      const emb = tf.layers
+        .dense({ units: d, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })
+        .apply(input) as tf.SymbolicTensor;
+      const head = layers.partialFC({
+        numClasses: c,
+        sampleRate: rate,
+        m2: 0.2,
+        scale: 16,
+        learningRate: 0.5,
+        seed: 4,
+      });
+      const model = tf.model({ inputs: [input, label], outputs: head.apply([emb, label]) as tf.SymbolicTensor });
+      const optimizer = tf.train.adam(0.01);
+      model.compile({ optimizer, loss: losses.precomputedLoss });
+      const counts: number[] = [];
+      await model.fit([x, y], y, {
+        epochs: 6,
+        batchSize: 32,
+        verbose: 0,
+        callbacks: new tf.CustomCallback({ onEpochEnd: async () => void counts.push(tf.memory().numTensors) }),
+      });
+      assert(
+        counts.slice(1).every((v) => v === counts[1]),
+        `numTensors not flat: ${counts.join(', ')}`,
+      );
+      const embedder = tf.model({ inputs: input, outputs: emb });
+      const predicted = tf.tidy(() => (head.apply(embedder.predict(x) as tf.Tensor) as tf.Tensor).argMax(-1));
+      const p = await predicted.data();
+      predicted.dispose();
+      model.dispose();
+      optimizer.dispose();
+      return Array.from(p).reduce((a: number, v, i) => a + (v === ys[i] ? 1 : 0), 0) / ys.length;
+    };
+    const full = await accuracy(1);
+    const partial = await accuracy(0.2);
+    assert(full >= 0.9, `full softmax accuracy ${full}`);
+    assert(Math.abs(partial - full) <= 0.05, `Partial FC accuracy ${partial} vs full ${full} (${ctx.backend})`);
+    tf.dispose([x, y]);
+  },
+);
+
+spec(
+  'partialFC',
+  "ops.marginLogits kernelLayout 'rows' equals the column layout, value and both gradients",
+  async (ctx) => {
+    const n = 5;
+    const d = 4;
+    const c = 6;
+    const x = tf.tensor2d(uniform(41, n * d), [n, d]);
+    const w = tf.tensor2d(uniform(42, d * c), [d, c]);
+    const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(randomLabels(43, n, c), 'int32'), c).toFloat() as tf.Tensor2D);
+    const r = tf.tensor2d(uniform(44, n * c), [n, c]);
+    const base = {
+      margin: ops.margins.combinedAngularMargin(1, 0.3, 0.1),
+      scale: 8,
+      normalizeInputs: true,
+      normalizeWeights: true,
+      subCenters: 1,
+      gradient: 'exact' as const,
+    };
+    const run = (layout: 'columns' | 'rows') =>
+      tf.tidy(() => {
+        const kernel = layout === 'rows' ? tf.transpose(w) : w;
+        const f = (a: tf.Tensor, k: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              ops.marginLogits(a as tf.Tensor2D, k as tf.Tensor2D, targets, null, { ...base, kernelLayout: layout }),
+              r,
+            ),
+          );
+        const [gx, gk] = tf.grads(f)([x, kernel]);
+        const value = ops.marginLogits(x, kernel as tf.Tensor2D, targets, null, { ...base, kernelLayout: layout });
+        return [value, gx!, layout === 'rows' ? tf.transpose(gk!) : gk!];
+      });
+    const [v1, gx1, gw1] = run('columns');
+    const [v2, gx2, gw2] = run('rows');
+    const gtol = { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol };
+    await expectClose(v2!, v1!, ctx.tol, 'logits');
+    await expectClose(gx2!, gx1!, gtol, 'd/dx');
+    await expectClose(gw2!, gw1!, gtol, 'd/dW');
+    tf.dispose([x, w, targets, r, v1!, gx1!, gw1!, v2!, gx2!, gw2!]);
+  },
+);
