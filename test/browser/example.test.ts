@@ -48,31 +48,33 @@ afterAll(async () => {
   server?.kill();
 });
 
-test(`browser example trains ArcFace on WebGL for ${epochs} epochs: loss falls, charts drawn, screenshot taken`, async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-  await page.goto(`${url}?epochs=${epochs}&autostart=1`);
-  await page.waitForFunction(
-    () => {
-      const s = (window as unknown as { __example?: ExampleState }).__example;
-      return s !== undefined && (s.done || s.error !== null);
-    },
-    undefined,
-    { timeout: 5 * 60 * 1000, polling: 500 },
-  );
-  const state = (await page.evaluate(
-    () => (window as unknown as { __example: ExampleState }).__example,
-  )) as ExampleState;
-  expect(state.error).toBeNull();
-  expect(await page.textContent('#backend')).toBe('webgl');
-  expect(state.epochLosses).toHaveLength(epochs);
-  expect(state.batchLosses.every(Number.isFinite)).toBe(true);
-  expect(state.epochLosses[epochs - 1]!).toBeLessThan(0.7 * state.epochLosses[0]!);
-  expect(state.numTensors).toBe(0);
-  // Both Vega charts rendered SVG: loss line and one point per test digit.
-  expect(await page.locator('#loss svg path').count()).toBeGreaterThan(0);
-  expect(await page.locator('#circle svg path').count()).toBeGreaterThan(300);
-  mkdirSync(path.dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot, fullPage: true });
-  expect(statSync(screenshot).size).toBeGreaterThan(10_000);
-  await page.close();
+describe('[browser-example]', () => {
+  test(`browser example trains ArcFace on WebGL for ${epochs} epochs: loss falls, charts drawn, screenshot taken`, async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+    await page.goto(`${url}?epochs=${epochs}&autostart=1`);
+    await page.waitForFunction(
+      () => {
+        const s = (window as unknown as { __example?: ExampleState }).__example;
+        return s !== undefined && (s.done || s.error !== null);
+      },
+      undefined,
+      { timeout: 5 * 60 * 1000, polling: 500 },
+    );
+    const state = (await page.evaluate(
+      () => (window as unknown as { __example: ExampleState }).__example,
+    )) as ExampleState;
+    expect(state.error).toBeNull();
+    expect(await page.textContent('#backend')).toBe('webgl');
+    expect(state.epochLosses).toHaveLength(epochs);
+    expect(state.batchLosses.every(Number.isFinite)).toBe(true);
+    expect(state.epochLosses[epochs - 1]!).toBeLessThan(0.7 * state.epochLosses[0]!);
+    expect(state.numTensors).toBe(0);
+    // Both Vega charts rendered SVG: loss line and one point per test digit.
+    expect(await page.locator('#loss svg path').count()).toBeGreaterThan(0);
+    expect(await page.locator('#circle svg path').count()).toBeGreaterThan(300);
+    mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+    await page.close();
+  });
 });

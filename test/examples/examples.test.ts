@@ -16,40 +16,42 @@ const run = (script: string, args: string[]) =>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
-test('examples/mnist/train.mjs: two heads, one epoch, table and figures', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-example-'));
-  const stdout = run('examples/mnist/train.mjs', [
-    '--quick',
-    '--epochs',
-    '1',
-    '--heads',
-    'softmax,arcface',
-    '--out',
-    out,
-  ]);
-  expect(stdout).toMatch(/\| softmax \| \d+\.\d% \| \d+\.\d% \|/);
-  expect(stdout).toMatch(/\| ArcFace \| \d+\.\d% \|/);
-  const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
-    results: Record<string, { verificationAccuracy: { mean: number }; auc: { mean: number } }>;
-  };
-  for (const head of ['softmax', 'arcface']) {
-    expect(results.results[head]!.verificationAccuracy.mean).toBeGreaterThan(0.5);
-    expect(results.results[head]!.auc.mean).toBeGreaterThan(0.5);
-  }
-  for (const figure of ['roc', 'training', 'features-2d']) {
-    for (const ext of ['png', 'svg']) {
-      const file = path.join(out, `${figure}.${ext}`);
-      expect(existsSync(file)).toBe(true);
-      expect(statSync(file).size).toBeGreaterThan(5_000);
+describe('[examples]', () => {
+  test('examples/mnist/train.mjs: two heads, one epoch, table and figures', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-example-'));
+    const stdout = run('examples/mnist/train.mjs', [
+      '--quick',
+      '--epochs',
+      '1',
+      '--heads',
+      'softmax,arcface',
+      '--out',
+      out,
+    ]);
+    expect(stdout).toMatch(/\| softmax \| \d+\.\d% \| \d+\.\d% \|/);
+    expect(stdout).toMatch(/\| ArcFace \| \d+\.\d% \|/);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      results: Record<string, { verificationAccuracy: { mean: number }; auc: { mean: number } }>;
+    };
+    for (const head of ['softmax', 'arcface']) {
+      expect(results.results[head]!.verificationAccuracy.mean).toBeGreaterThan(0.5);
+      expect(results.results[head]!.auc.mean).toBeGreaterThan(0.5);
     }
-  }
-  const png = readFileSync(path.join(out, 'roc.png'));
-  expect(png.subarray(1, 4).toString()).toBe('PNG');
-});
+    for (const figure of ['roc', 'training', 'features-2d']) {
+      for (const ext of ['png', 'svg']) {
+        const file = path.join(out, `${figure}.${ext}`);
+        expect(existsSync(file)).toBe(true);
+        expect(statSync(file).size).toBeGreaterThan(5_000);
+      }
+    }
+    const png = readFileSync(path.join(out, 'roc.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
 
-test('examples/gallery/search.mjs: add a head, save/load identically, match a gallery', () => {
-  const stdout = run('examples/gallery/search.mjs', []);
-  expect(stdout).toMatch(/max \|logit difference\| = 0\b/);
-  expect(stdout).toMatch(/identification accuracy on \d+ queries: \d+\.\d%/);
-  expect(stdout).toMatch(/P@1 0\.\d{3}, R-precision 0\.\d{3}, MAP@R 0\.\d{3}/);
+  test('examples/gallery/search.mjs: add a head, save/load identically, match a gallery', () => {
+    const stdout = run('examples/gallery/search.mjs', []);
+    expect(stdout).toMatch(/max \|logit difference\| = 0\b/);
+    expect(stdout).toMatch(/identification accuracy on \d+ queries: \d+\.\d%/);
+    expect(stdout).toMatch(/P@1 0\.\d{3}, R-precision 0\.\d{3}, MAP@R 0\.\d{3}/);
+  });
 });

@@ -4,7 +4,8 @@ class BackendSummaryReporter {
     const rows = new Map();
     for (const file of results.testResults) {
       for (const t of file.testResults) {
-        const backend = (t.ancestorTitles[0] || '(none)').replace(/^\[|\]$/g, '');
+        const title = t.ancestorTitles[0] || '(none)';
+        const backend = /^\[([^\]]+)\]/.exec(title)?.[1] ?? title;
         const row = rows.get(backend) || { passed: 0, failed: 0, skipped: 0 };
         if (t.status === 'passed') row.passed++;
         else if (t.status === 'failed') row.failed++;

@@ -146,9 +146,17 @@ spec(
         callbacks: [zero],
       });
       const after = await Promise.all(m.model.getWeights().map((w) => values(w)));
+      // Exactly unchanged; on half-float storage, within the rounding of re-storing a value.
+      let worst = 0;
+      before.forEach((w, i) =>
+        w.forEach((v, j) => {
+          const diff = Math.abs(v - after[i]![j]!) / (Math.abs(v) + 1e-3);
+          worst = Number.isNaN(diff) ? Infinity : Math.max(worst, diff);
+        }),
+      );
       assert(
-        before.every((w, i) => w.every((v, j) => v === after[i]![j])),
-        `${optimizer.getClassName()}: a zero learning rate changed the weights`,
+        worst <= (ctx.halfPrecision ? 2e-3 : 0),
+        `${optimizer.getClassName()}: a zero learning rate changed the weights (worst relative change ${worst})`,
       );
       const schedule = callbacks.polynomialDecay({ learningRate: 0.01, warmupSteps: 2 });
       const seen: number[] = [];
