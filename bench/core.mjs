@@ -64,7 +64,8 @@ export function makeStep(tf, margin, variant, shape, seed = 1) {
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, arcFaceAutodiff(tf, x, w, mask)));
   } else {
     const options = headOptions(margin, variant);
-    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, mask, null, options)));
+    // int32 labels, as the head layers pass them (targets are read and written by gather/scatter).
+    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, labels, null, options)));
   }
   const step = () => {
     const cost = optimizer.minimize(loss, true, [x, w]);

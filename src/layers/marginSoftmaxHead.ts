@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError, describe } from '../internal/errors';
-import { oneHotFloat } from '../internal/oneHot';
 import { booleanArg, floatTensor, integerAtLeast, optionalSeed, positiveNumber, rankIs } from '../internal/validate';
 import { canReadSync } from '../internal/syncRead';
 import { parseLabels } from '../losses/labels';
@@ -181,9 +180,8 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       }
       const y = parseLabels(this.headName, 'labels', labels, x.shape[0], this.numClasses, false);
       if (this.checkInputs) this.checkValues(x, labels);
-      const targets = oneHotFloat(y, this.numClasses);
       const lambda = this.lambdaFor(kwargs['training'] === true);
-      return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, targets, lambda, options);
+      return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, y, lambda, options);
     });
   }
 

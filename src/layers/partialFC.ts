@@ -196,7 +196,7 @@ export class PartialFC extends tfl.layers.Layer {
       const local = sampled === null ? labels : (tf.gather(sampled.position, labels) as tf.Tensor1D);
       const training = kwargs['training'] === true;
       const tapped = this.tapped(rows as tf.Tensor2D, sampled?.indices ?? null, training);
-      const logits = marginLogits(x, tapped, oneHotFloat(local, s), null, options);
+      const logits = marginLogits(x, tapped, local, null, options);
       return tf.reshape(crossEntropyFromLogits(oneHotFloat(local, s), logits, 1), [n, 1]);
     });
   }

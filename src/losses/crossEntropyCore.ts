@@ -17,9 +17,10 @@ export function crossEntropyFromLogits(targets: tf.Tensor, logits: tf.Tensor, te
     return {
       value: loss,
       gradFunc: (dy, [ts, zs]) => {
+        // Per-sample factors are folded into [N, 1] vectors first: each [N, C] product is one pass.
         const g = tf.expandDims(dy, -1);
-        const dx = tf.mul(g, tf.sub(tf.mul(expNonPositive(zs!), tf.sum(ts!, axis, true)), ts!));
-        const dt = tf.neg(tf.mul(g, zs!));
+        const dx = tf.sub(tf.mul(expNonPositive(zs!), tf.mul(g, tf.sum(ts!, axis, true))), tf.mul(ts!, g));
+        const dt = tf.mul(zs!, tf.neg(g));
         return [dt, temperature === 1 ? dx : tf.div(dx, temperature)];
       },
     };

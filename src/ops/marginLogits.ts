@@ -3,6 +3,7 @@ import { withCustomGrad } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
 import { integerAtLeast, positiveNumber, rankIs, tensorArg } from '../internal/validate';
 import { oneHotFloat } from '../internal/oneHot';
+import { replaceEntries } from '../internal/replaceEntries';
 import { squaredNormEpsilon } from '../internal/precision';
 import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
 import type { MarginGradient, TargetMargin } from './margins/targetMargin';
@@ -37,22 +38,27 @@ export interface MarginLogitsOptions {
  *
  * `logit_j = ρ_j · c_j` for `j ≠ y`, `logit_y = ρ_y · f(c_y)`, `f(c) = (λ c + ψ(c)) / (1 + λ)`.
  *
- * Backward from `G = ∂L/∂logits`: `∂L/∂c = G ρ`, its target entry times `f'(c_y)`; it reaches `x̂`
- * and `Ŵ` through one matmul each (routed to the arg-max sub-centre), then each normalization's
- * backward `(g − v̂ (g · v̂)) / |v|`; when a norm is a factor of the logits it adds
- * `v̂ · Σ G ⊙ logits / |v|`. No `gather` (wasm cannot differentiate it), no `acos` on the gradient
- * path, and no autodiff through the norms.
+ * The `[N, C]` work is kept to what the matrix products force. The scale and `|x|` ride on the
+ * `[N, D]` side (`A = s·x̂` or `s·x`), so `Z = (A W) ⊙ invw` is `ρ ⊙ c` after one column scaling; the
+ * target entries are read with a gather and written with one scatter (`O(N)`), not through one-hot
+ * mask arithmetic. Backward from `G = ∂L/∂logits`: `H = G` with target entries times `f'(c_y)`,
+ * routed to the arg-max sub-centre, times `invw`; `∂L/∂x̂ = s·H Wᵀ` and `∂L/∂W = Aᵀ H` carry
+ * everything linear, the weight normalization adds `−W ⊙ invw² ⊙ colsum(H ⊙ Z)` and the norm
+ * factors `|x|`, `|W_y|` add per-sample terms `∝ f(c_y) − f'(c_y) c_y` (`O(N·D)`). No `gather`
+ * gradient (wasm lacks one), no `acos` on the gradient path, no autodiff through the norms.
  *
  * @param x `[N, D]` embeddings.
  * @param kernel `[D, C·K]` class centres (`[C·K, D]` with `kernelLayout: 'rows'`).
- * @param targets `[N, C]` one-hot float mask of the labels, or `null` for margin-free logits.
+ * @param targets The labels: int32 `[N]` class indices (the fast path the heads use), or a float32
+ *   `[N, C]` one-hot mask (each row exactly one 1); `null` for margin-free logits. Values are the
+ *   caller's to check. Labels are not differentiable.
  * @param lambda Scalar λ ≥ 0 blending in the plain cosine (L-Softmax annealing), or `null` for 0.
  * @returns `[N, C]` logits.
  */
 export function marginLogits(
   x: tf.Tensor2D,
   kernel: tf.Tensor2D,
-  targets: tf.Tensor2D | null,
+  targets: tf.Tensor1D | tf.Tensor2D | null,
   lambda: tf.Scalar | null,
   options: MarginLogitsOptions,
 ): tf.Tensor2D {
@@ -62,132 +68,120 @@ export function marginLogits(
   const n = x.shape[0];
   const rows = options.kernelLayout === 'rows';
   const classes = (rows ? kernel.shape[0] : kernel.shape[1]) / k;
-  const hasTargets = targets !== null;
-  const hasLambda = lambda !== null;
+  const exact = gradient === 'exact';
 
   const f = withCustomGrad((inputs, save) => {
     const [xIn, wIn] = inputs as [tf.Tensor2D, tf.Tensor2D];
-    const mask = hasTargets ? (inputs[2] as tf.Tensor2D) : null;
-    const lam = hasLambda ? (inputs[hasTargets ? 3 : 2] as tf.Scalar) : null;
-    const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
-    // Ŵ is never built: cos = (x̂ W) ⊙ invw scales the [N, C] product, cheaper than the [D, C] kernel.
-    const invw = tf.tidy(() =>
-      rows
-        ? tf.reshape(tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 1), epsilon)), [1, -1])
-        : tf.rsqrt(tf.maximum(tf.sum(tf.square(wIn), 0, true), epsilon)),
-    );
     type Forward = {
       out: tf.Tensor;
-      cosAll: tf.Tensor;
-      derivative?: tf.Tensor;
-      route?: tf.Tensor;
-      normTerm?: tf.Tensor;
+      keep: Partial<Record<SavedName, tf.Tensor>>;
     };
     const forward = tf.tidy((): Forward => {
-      const cosAll = tf.mul(tf.matMul(xn, wIn, false, rows), invw);
-      let cos: tf.Tensor = cosAll;
-      let route: tf.Tensor | undefined;
+      const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
+      // invw is [1, C·K] in both layouts; Ŵ is never built (scaling the [N, C] product is cheaper).
+      const sumSq = rows ? tf.reshape(tf.sum(tf.square(wIn), 1), [1, -1]) : tf.sum(tf.square(wIn), 0, true);
+      const invw = tf.rsqrt(tf.maximum(sumSq, epsilon));
+      const base = normalizeInputs ? xn : xIn;
+      const a = scale !== 1 ? tf.mul(base, scale) : base;
+      const product = tf.matMul(a, wIn, false, rows);
+      // Z = ρ ⊙ c per column: with |W_j| a factor of ρ, |W_j| · invw_j = 1 and the product is already ρ c.
+      const zAll = normalizeWeights ? tf.mul(product, invw) : product;
+      const keep: Partial<Record<SavedName, tf.Tensor>> = { xn, invx, a, w: wIn, invw };
+      if (normalizeWeights) keep.zAll = zAll;
+      let z: tf.Tensor = zAll;
       if (k > 1) {
-        const grouped = tf.reshape(cosAll, [n, classes, k]);
-        cos = tf.max(grouped, 2);
-        route = tf.reshape(oneHotFloat(tf.reshape(tf.argMax(grouped, 2), [-1]) as tf.Tensor1D, k), [n, classes, k]);
+        const grouped = tf.reshape(zAll, [n, classes, k]);
+        z = tf.max(grouped, 2);
+        keep.route = tf.reshape(oneHotFloat(tf.reshape(tf.argMax(grouped, 2), [-1]) as tf.Tensor1D, k), [
+          n,
+          classes,
+          k,
+        ]);
       }
-      let adjusted: tf.Tensor = cos;
-      let derivative: tf.Tensor | undefined;
-      if (mask !== null) {
-        const cTarget = tf.sum(tf.mul(cos, mask), 1);
-        const t = margin.apply(tf.clipByValue(cTarget, -1, 1), gradient);
-        let target = t.value;
-        derivative = t.derivative ?? undefined;
-        if (lam !== null) {
-          const denominator = tf.add(lam, 1);
-          target = tf.div(tf.add(tf.mul(lam, cTarget), target), denominator);
-          derivative = tf.div(tf.add(lam, derivative ?? 1), denominator);
-        }
-        adjusted = tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(target, cTarget), 1)));
+      if (targets === null) return { out: z, keep };
+      const labels = targets.rank === 1 ? targets : (tf.argMax(targets, 1) as tf.Tensor1D);
+      const index = tf.stack([tf.range(0, n, 1, 'int32'), labels], 1);
+      // ρ_y = s · |x|^[!normalizeInputs] · |W_y|^[!normalizeWeights]; c_y = Z_y / ρ_y.
+      let rho: tf.Tensor = tf.fill([n], scale);
+      if (!normalizeInputs) rho = tf.div(rho, tf.reshape(invx, [-1]));
+      let wNormY: tf.Tensor | null = null;
+      if (!normalizeWeights) {
+        wNormY = tf.reciprocal(tf.gather(tf.reshape(invw, [-1]), labels));
+        rho = tf.mul(rho, wNormY);
       }
-      const scaleByNorms = (v: tf.Tensor): tf.Tensor => {
-        let out = v;
-        if (!normalizeInputs) out = tf.div(out, invx);
-        if (!normalizeWeights) out = tf.div(out, invw);
-        return scale !== 1 ? tf.mul(out, scale) : out;
-      };
-      const out = scaleByNorms(adjusted);
-      // ∂logit/∂|v| is the logit over |v|; straight-through takes it from the margin-free logits.
-      const normTerm =
-        normalizeInputs && normalizeWeights
-          ? undefined
-          : gradient === 'straightThrough' && adjusted !== cos
-            ? scaleByNorms(cos)
-            : out;
-      return { out, cosAll, derivative, route, normTerm };
+      const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
+      const t = margin.apply(cTarget, gradient);
+      let value = t.value;
+      let derivative: tf.Tensor | null = t.derivative;
+      if (lambda !== null) {
+        const denominator = tf.add(lambda, 1);
+        value = tf.div(tf.add(tf.mul(lambda, cTarget), value), denominator);
+        derivative = tf.div(tf.add(lambda, derivative ?? 1), denominator);
+      }
+      const out = replaceEntries(z, index, tf.mul(rho, value));
+      keep.index = index;
+      if (exact && derivative !== null) keep.derivative = derivative;
+      if (!normalizeInputs || !normalizeWeights) {
+        keep.labels = labels;
+        // (f − f'c) · ρ / |x|^[!normalizeInputs]: the |x| and |W_y| factors' share of the gradient.
+        const slope = exact ? tf.sub(value, tf.mul(derivative ?? 1, cTarget)) : tf.zerosLike(cTarget);
+        keep.normShare = tf.mul(slope, rho);
+      }
+      return { out, keep };
     });
-    const logits = forward.out;
-    const fPrime = forward.derivative ?? null;
-    const routing = forward.route ?? null;
-    const normLogits = forward.normTerm ?? null;
-    save([
-      xn,
-      invx,
-      wIn,
-      invw,
-      forward.cosAll,
-      ...(normLogits !== null ? [normLogits] : []),
-      ...(mask !== null ? [mask] : []),
-      ...(fPrime !== null ? [fPrime] : []),
-      ...(routing !== null ? [routing] : []),
-    ]);
+    const names = Object.keys(forward.keep) as SavedName[];
+    save(names.map((name) => forward.keep[name]!));
     return {
-      value: logits,
+      value: forward.out,
       gradFunc: (dy, saved) => {
-        const [sxn, sinvx, sw, sinvw, sCos] = saved as [
-          tf.Tensor2D,
-          tf.Tensor2D,
-          tf.Tensor2D,
-          tf.Tensor2D,
-          tf.Tensor2D,
-        ];
-        let i = 5;
-        const sLogits = normLogits !== null ? saved[i++]! : null;
-        const sMask = mask !== null ? saved[i++]! : null;
-        const sPrime = fPrime !== null ? saved[i++]! : null;
-        const sRoute = routing !== null ? saved[i++]! : null;
-        // g = ∂L/∂cos (routed to the arg-max sub-centre), then gs = g ⊙ invw = ∂L/∂(x̂ W).
-        let g: tf.Tensor = scale !== 1 ? tf.mul(dy, scale) : dy;
-        if (!normalizeInputs) g = tf.div(g, sinvx);
-        if (!normalizeWeights) g = tf.div(g, sinvw);
-        if (sMask !== null && sPrime !== null) {
-          const gTarget = tf.sum(tf.mul(g, sMask), 1);
-          g = tf.add(g, tf.mul(sMask, tf.expandDims(tf.mul(gTarget, tf.sub(sPrime, 1)), 1)));
+        const get = (name: SavedName): tf.Tensor => saved[names.indexOf(name)]!;
+        const has = (name: SavedName): boolean => names.includes(name);
+        const index = has('index') ? get('index') : null;
+        const xn = get('xn');
+        const w = get('w');
+        const invw = get('invw');
+        const a = get('a');
+        // H_c = ∂L/∂c ÷ ρ: the upstream gradient with target entries times f'(c_y).
+        let h: tf.Tensor = dy;
+        if (index !== null && has('derivative')) {
+          h = replaceEntries(dy, index, tf.mul(tf.gatherND(dy, index), get('derivative')));
         }
-        if (sRoute !== null) g = tf.reshape(tf.mul(tf.expandDims(g, 2), sRoute), [n, classes * k]);
-        const gs = tf.mul(g, sinvw);
-        let dx = l2NormalizeBackward(tf.matMul(gs, sw, false, !rows), sxn, sinvx, 1);
-        // ∂L/∂W = x̂ᵀ gs − W ⊙ invw² ⊙ colsum(g ⊙ cos) [− colsum(∂L/∂logits ⊙ logits) when |W_j| is a factor].
-        let colTerm = tf.sum(tf.mul(g, sCos), 0, true);
-        if (sLogits !== null) {
-          const gl = tf.mul(dy, sLogits);
-          if (!normalizeInputs) dx = tf.add(dx, tf.mul(sxn, tf.mul(tf.sum(gl, 1, true), sinvx)));
-          if (!normalizeWeights) colTerm = tf.sub(colTerm, tf.sum(gl, 0, true));
+        if (k > 1) h = tf.reshape(tf.mul(tf.expandDims(h, 2), get('route')), [n, classes * k]);
+        const hs = normalizeWeights ? tf.mul(h, invw) : h;
+        // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
+        const v = tf.matMul(hs, w, false, !rows);
+        const sv = scale !== 1 ? tf.mul(v, scale) : v;
+        let share: tf.Tensor | null = null;
+        if (index !== null && has('normShare')) share = tf.mul(tf.gatherND(dy, index), get('normShare'));
+        let dx: tf.Tensor;
+        if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, get('invx'), 1);
+        else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), get('invx')))) : sv;
+        const m = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
+        // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share).
+        let q: tf.Tensor | null = null;
+        if (normalizeWeights) {
+          q = tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
+        } else if (share !== null) {
+          // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND
+          // or a [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector,
+          // which may hold Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1).
+          const onehot = oneHotFloat(get('labels') as tf.Tensor1D, classes);
+          const perClass = tf.sum(tf.mul(onehot, tf.expandDims(share, 1)), 0, true);
+          // Every sample in column j's sum has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j.
+          q = tf.neg(tf.mul(tf.square(invw), perClass));
         }
-        const shrink = tf.mul(tf.square(sinvw), colTerm);
-        const dw = rows
-          ? tf.sub(tf.matMul(gs, sxn, true, false), tf.mul(sw, tf.reshape(shrink, [-1, 1])))
-          : tf.sub(tf.matMul(sxn, gs, true, false), tf.mul(sw, shrink));
-        // Labels and λ are not differentiable; build their zero gradients from shapes, since the
-        // forward inputs themselves may already be disposed when the backward pass runs.
-        const grads: tf.Tensor[] = [dx, dw];
-        if (hasTargets) grads.push(tf.zeros([n, classes]));
-        if (hasLambda) grads.push(tf.zeros([]));
-        return grads;
+        let dw = m;
+        if (q !== null) dw = rows ? tf.sub(m, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(m, tf.mul(w, q));
+        return [dx, dw];
       },
     };
   });
-  const args: tf.Tensor[] = [x, kernel];
-  if (targets !== null) args.push(targets);
-  if (lambda !== null) args.push(lambda);
-  return f(...args) as tf.Tensor2D;
+  return f(x, kernel) as tf.Tensor2D;
 }
+
+/** Tensors the forward pass keeps for the backward pass. */
+type SavedName =
+  'xn' | 'invx' | 'a' | 'w' | 'invw' | 'zAll' | 'route' | 'index' | 'labels' | 'derivative' | 'normShare';
 
 /** Shapes, dtypes and options of {@link marginLogits}; values are the caller's to check. */
 function checkMarginLogitsArgs(
@@ -229,11 +223,26 @@ function checkMarginLogitsArgs(
     const expected = rowLayout ? `a [C·${k}, ${d}] tensor` : `a [${d}, C·${k}] tensor`;
     throw new MarginArgumentError(where, 'kernel', `${expected} (D of 'x', K = subCenters)`, w);
   }
+  if (k > 1 && options.normalizeWeights !== true) {
+    throw new MarginArgumentError(
+      where,
+      'options.normalizeWeights',
+      'true when subCenters > 1',
+      options.normalizeWeights,
+    );
+  }
   if (targets !== null) {
     const t = tensorArg(where, 'targets', targets);
     const c = width / k;
-    if (t.rank !== 2 || t.shape[0] !== n || t.shape[1] !== c || t.dtype !== 'float32') {
-      throw new MarginArgumentError(where, 'targets', `a float32 one-hot tensor of shape [${n}, ${c}] or null`, t);
+    const labels = t.rank === 1 && t.shape[0] === n && t.dtype === 'int32';
+    const oneHot = t.rank === 2 && t.shape[0] === n && t.shape[1] === c && t.dtype === 'float32';
+    if (!labels && !oneHot) {
+      throw new MarginArgumentError(
+        where,
+        'targets',
+        `int32 labels of shape [${n}], a float32 one-hot tensor of shape [${n}, ${c}], or null`,
+        t,
+      );
     }
   }
   if (lambda !== null) {

@@ -28,7 +28,7 @@ export function psi64(cfg: HeadConfig, cRaw: number): number {
       return c - m;
     case 'lsoftmax':
     case 'sphereface': {
-      const k = Math.floor((m * theta) / Math.PI);
+      const k = Math.min(Math.floor((m * theta) / Math.PI), m - 1);
       return (-1) ** k * Math.cos(m * theta) - 2 * k;
     }
     case 'arcface':

@@ -79,6 +79,10 @@ for (const hc of HEAD_CASES) {
       { values: w, shape: [D, columns] },
     ];
     await checkGradients(ctx, 'Σ logits ⊙ r', f, ref, inputs, uniform(201, N * C));
+    // The heads' own path: int32 labels, read and written by gather/scatter instead of the mask.
+    const byLabels = (a: tf.Tensor, b: tf.Tensor) =>
+      ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, tf.tensor1d(LABELS, 'int32'), null, hc.op());
+    await checkGradients(ctx, 'Σ logits ⊙ r (int32 labels)', byLabels, ref, inputs, uniform(202, N * C));
     await checkGradients(
       ctx,
       'mean cross-entropy',

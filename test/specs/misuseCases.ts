@@ -303,6 +303,20 @@ export const MISUSE_CASES: MisuseCase[] = [
       ),
   },
   {
+    id: 'margin-logits-subcentres-unnormalized',
+    api: 'ops.marginLogits',
+    misuse: 'sub-centres with unnormalized class centres',
+    argument: 'options.normalizeWeights',
+    expected: /true when subCenters > 1/,
+    received: /received false/,
+    run: (mk) =>
+      ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([4, 6]) as tf.Tensor2D, null, null, {
+        ...marginOptions(),
+        subCenters: 2,
+        normalizeWeights: false,
+      }),
+  },
+  {
     id: 'margin-logits-gradient-mode',
     api: 'ops.marginLogits',
     misuse: "gradient 'auto'",

@@ -244,3 +244,21 @@ spec('ops.normalizedLinear', 'gradient of a learnable scale tensor', async (ctx)
     uniform(25, 8),
   );
 });
+
+spec(
+  'ops.margins',
+  "multiplicativeAngularMargin: ψ and ψ' at c = −1 are the limits from inside (1 − 2m, m²)",
+  async (ctx) => {
+    // θ = π closes the last interval k = m − 1; counting it as k = m flipped the sign of ψ' there
+    // (reached on half floats, where a near-opposite embedding's cosine rounds to exactly −1).
+    for (const m of [2, 3, 4]) {
+      await scope(async () => {
+        const t = ops.margins.multiplicativeAngularMargin(m).apply(tf.tensor1d([-1, -0.99999]), 'exact');
+        // ψ = (−1)^(m−1) T_m(c) − 2(m − 1) → 1 − 2m and ψ' = (−1)^(m−1) m U_(m−1)(c) → m² as c → −1.
+        const limit = m * m;
+        await expectClose(t.derivative!, [limit, limit], { rtol: 1e-3, atol: ctx.tol.atol }, `m = ${m}: ψ'`);
+        await expectClose(t.value, [-2 * m + 1, -2 * m + 1], { rtol: 1e-3, atol: 1e-3 }, `m = ${m}: ψ`);
+      });
+    }
+  },
+);

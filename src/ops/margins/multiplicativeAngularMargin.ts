@@ -31,12 +31,13 @@ export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
  * Networks", eq. 6–7; Liu et al. 2017, "SphereFace"): `ψ(θ) = (−1)^k cos(mθ) − 2k` on
  * `θ ∈ [kπ/m, (k+1)π/m]`, integer `m ≥ 1`, which is continuous and decreasing on `[0, π]`.
  *
- * `cos(mθ) = T_m(c)` (Chebyshev); `k = #{j ∈ 1..m : c ≤ cos(jπ/m)} = floor(mθ/π)` from thresholds on
+ * `cos(mθ) = T_m(c)` (Chebyshev); `k = #{j ∈ 1..m−1 : c ≤ cos(jπ/m)} = min(floor(mθ/π), m − 1)` from thresholds on
  * `c`, with no `acos`; `ψ'(c) = (−1)^k m U_{m−1}(c)` (k is piecewise constant).
  */
 export function multiplicativeAngularMargin(m: number): TargetMargin {
   integerAtLeast('ops.margins.multiplicativeAngularMargin', 'm', m, 1);
-  const thresholds = Array.from({ length: m }, (_, j) => Math.cos(((j + 1) * Math.PI) / m));
+  // j = m would count c = −1 (θ = π) as k = m, flipping the sign of ψ' there; θ = π belongs to k = m − 1.
+  const thresholds = Array.from({ length: m - 1 }, (_, j) => Math.cos(((j + 1) * Math.PI) / m));
   return {
     apply: (c, gradient) => {
       let k: tf.Tensor = tf.zerosLike(c);
