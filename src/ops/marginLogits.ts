@@ -123,7 +123,7 @@ export function marginLogits(
       if (exact && derivative !== null) keep.derivative = derivative;
       if (!normalizeInputs || !normalizeWeights) {
         keep.labels = labels;
-        // (f − f'c) · ρ / |x|^[!normalizeInputs]: the |x| and |W_y| factors' share of the gradient.
+        // ρ (f − f'c): what the |x| and |W_y| factors of ρ add to the gradient (0 when straight-through).
         const slope = exact ? tf.sub(value, tf.mul(derivative ?? 1, cTarget)) : tf.zerosLike(cTarget);
         keep.normShare = tf.mul(slope, rho);
       }
