@@ -52,8 +52,9 @@ function arcFaceAutodiff(tf, x, w, mask, s = 64, m = 0.5) {
 export function makeStep(tf, margin, variant, shape, seed = 1) {
   const { n, d, c } = shape;
   const k = variant === 'subCenterArcFace' ? 3 : 1;
-  const x = tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', seed));
-  const w = tf.variable(tf.randomNormal([d, c * k], 0, 0.05, 'float32', seed + 1));
+  // tf.variable keeps its initial value's data but not the tensor: tidy releases the initializers.
+  const x = tf.tidy(() => tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', seed)));
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([d, c * k], 0, 0.05, 'float32', seed + 1)));
   const labels = tf.randomUniform([n], 0, c, 'int32', seed + 2);
   const mask = tf.tidy(() => tf.cast(tf.oneHot(labels, c), 'float32'));
   const optimizer = tf.train.sgd(1e-3);

@@ -29,7 +29,7 @@ export function planFor(backend, quick) {
         ...sweep([1000]).map((shape) => ({ shape, variants: ['arcFace'], steps: 3, reps: 3 })),
       ];
     case 'cpu':
-      return [{ shape: TARGET, variants: ['cosFace', 'arcFace', 'autodiff'], steps: 1, reps: 1 }];
+      return [{ shape: TARGET, variants: ['cosFace', 'arcFace', 'autodiff'], steps: 1, reps: 3 }];
     default: // webgl, webgpu in Chromium (SwiftShader: a software GPU)
       return [
         { shape: TARGET, variants: all, steps: 1, reps: 2 },

@@ -17,7 +17,9 @@ export function withCustomGrad(
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const { value, gradFunc } = forward(inputs, save);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved) };
+    // tfjs runs gradient functions outside any tidy: without this, every intermediate of the
+    // backward pass stayed allocated until the whole tape was processed (raising peak memory).
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };
   });
   return (...inputs: tf.Tensor[]) => wrapped(...inputs);
 }

@@ -99,7 +99,7 @@ export function marginLogits(
         ]);
       }
       if (targets === null) return { out: z, keep };
-      const labels = targets.rank === 1 ? targets : (tf.argMax(targets, 1) as tf.Tensor1D);
+      const labels = (targets.rank === 1 ? targets : tf.argMax(targets, 1)) as tf.Tensor1D;
       const index = tf.stack([tf.range(0, n, 1, 'int32'), labels], 1);
       // ρ_y = s · |x|^[!normalizeInputs] · |W_y|^[!normalizeWeights]; c_y = Z_y / ρ_y.
       let rho: tf.Tensor = tf.fill([n], scale);
@@ -118,11 +118,11 @@ export function marginLogits(
         value = tf.div(tf.add(tf.mul(lambda, cTarget), value), denominator);
         derivative = tf.div(tf.add(lambda, derivative ?? 1), denominator);
       }
-      const out = replaceEntries(z, index, tf.mul(rho, value));
+      const out = replaceEntries(z, index, labels, tf.mul(rho, value));
       keep.index = index;
+      keep.labels = labels;
       if (exact && derivative !== null) keep.derivative = derivative;
       if (!normalizeInputs || !normalizeWeights) {
-        keep.labels = labels;
         // ρ (f − f'c): what the |x| and |W_y| factors of ρ add to the gradient (0 when straight-through).
         const slope = exact ? tf.sub(value, tf.mul(derivative ?? 1, cTarget)) : tf.zerosLike(cTarget);
         keep.normShare = tf.mul(slope, rho);
@@ -144,32 +144,38 @@ export function marginLogits(
         // H_c = ∂L/∂c ÷ ρ: the upstream gradient with target entries times f'(c_y).
         let h: tf.Tensor = dy;
         if (index !== null && has('derivative')) {
-          h = replaceEntries(dy, index, tf.mul(tf.gatherND(dy, index), get('derivative')));
+          h = replaceEntries(
+            dy,
+            index,
+            get('labels') as tf.Tensor1D,
+            tf.mul(tf.gatherND(dy, index), get('derivative')),
+          );
         }
         if (k > 1) h = tf.reshape(tf.mul(tf.expandDims(h, 2), get('route')), [n, classes * k]);
-        const hs = normalizeWeights ? tf.mul(h, invw) : h;
-        // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
-        const v = tf.matMul(hs, w, false, !rows);
-        const sv = scale !== 1 ? tf.mul(v, scale) : v;
         let share: tf.Tensor | null = null;
         if (index !== null && has('normShare')) share = tf.mul(tf.gatherND(dy, index), get('normShare'));
-        let dx: tf.Tensor;
-        if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, get('invx'), 1);
-        else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), get('invx')))) : sv;
-        const m = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
-        // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share).
-        let q: tf.Tensor | null = null;
-        if (normalizeWeights) {
-          q = tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
-        } else if (share !== null) {
+        // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in
+        // its own tidy so that H ⊙ Z, then H itself, are released before the matmuls.
+        const weightNormTerm = (): tf.Tensor => {
+          if (normalizeWeights) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
           // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND
           // or a [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector,
           // which may hold Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1).
           const onehot = oneHotFloat(get('labels') as tf.Tensor1D, classes);
-          const perClass = tf.sum(tf.mul(onehot, tf.expandDims(share, 1)), 0, true);
+          const perClass = tf.sum(tf.mul(onehot, tf.expandDims(share!, 1)), 0, true);
           // Every sample in column j's sum has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j.
-          q = tf.neg(tf.mul(tf.square(invw), perClass));
-        }
+          return tf.neg(tf.mul(tf.square(invw), perClass));
+        };
+        const q = normalizeWeights || share !== null ? tf.tidy(weightNormTerm) : null;
+        const hs = normalizeWeights ? tf.mul(h, invw) : h;
+        if (hs !== h && h !== dy) h.dispose();
+        // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
+        const v = tf.matMul(hs, w, false, !rows);
+        const sv = scale !== 1 ? tf.mul(v, scale) : v;
+        let dx: tf.Tensor;
+        if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, get('invx'), 1);
+        else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), get('invx')))) : sv;
+        const m = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
         let dw = m;
         if (q !== null) dw = rows ? tf.sub(m, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(m, tf.mul(w, q));
         return [dx, dw];
