@@ -30,14 +30,10 @@ export async function checkGradients(
       return probe(ref(...args), r);
     }, inputs[i]!.values);
     await expectAllFinite(grads[i]!, `${label}: gradient of input ${i}`);
-    // Half floats keep ~3 digits: an element that is a cancellation of terms the size of the largest
-    // gradient element carries an absolute error of ~1e-3 of that size per term, whatever its own size.
-    const largest = Math.max(...fd.map(Math.abs));
-    const atol = ctx.halfPrecision ? Math.max(ctx.tol.gradAtol, 1e-2 * largest) : ctx.tol.gradAtol;
     await expectClose(
       grads[i]!,
       fd,
-      { rtol: ctx.tol.gradRtol, atol },
+      { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol },
       `${label}: gradient of input ${i} vs float64 finite differences`,
     );
   }
