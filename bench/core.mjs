@@ -5,10 +5,17 @@
 //   floor     : logits = x · W, tf.losses.softmaxCrossEntropy (tfjs built-in), tfjs autodiff
 //   <head>    : tfjs-margin's head op (custom gradient) + losses.softmaxCrossEntropy
 //   autodiff  : the same ArcFace forward written with differentiable tf ops (for the custom-gradient ratio)
+//   normFace  : cosine logits s·cos θ with no margin (ops.marginLogits without targets): what normalizing
+//               x and W costs on its own, the part of every normalized head that is not the margin
+//   normalizedLinear : the same logits through ops.normalizedLinear (the NormalizedDense layer's op)
+//   floorWide : the floor with C·K columns (K = 3): the matmul floor of subCenterArcFace
 // Time is the median over repetitions of `steps` steps each, ended by a device sync.
 
 /** FLOPs of one step: the forward matmul (2NDC) and the two backward matmuls (4NDC). */
 export const stepFlops = ({ n, d, c }) => 6 * n * d * c;
+
+/** Kernel columns per class: K = 3 sub-centres for subCenterArcFace and its floor. */
+const columnsPerClass = (variant) => (variant === 'subCenterArcFace' || variant === 'floorWide' ? 3 : 1);
 
 function headOptions(margin, name) {
   const m = margin.ops.margins;
@@ -51,16 +58,26 @@ function arcFaceAutodiff(tf, x, w, mask, s = 64, m = 0.5) {
 /** Builds the step closure of one variant; returns it with its disposer. */
 export function makeStep(tf, margin, variant, shape, seed = 1) {
   const { n, d, c } = shape;
-  const k = variant === 'subCenterArcFace' ? 3 : 1;
+  const k = columnsPerClass(variant);
   // tf.variable keeps its initial value's data but not the tensor: tidy releases the initializers.
   const x = tf.tidy(() => tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', seed)));
   const w = tf.tidy(() => tf.variable(tf.randomNormal([d, c * k], 0, 0.05, 'float32', seed + 1)));
   const labels = tf.randomUniform([n], 0, c, 'int32', seed + 2);
   const mask = tf.tidy(() => tf.cast(tf.oneHot(labels, c), 'float32'));
   const optimizer = tf.train.sgd(1e-3);
+  const extra = [];
   let loss;
   if (variant === 'floor') {
     loss = () => tf.losses.softmaxCrossEntropy(mask, tf.matMul(x, w));
+  } else if (variant === 'floorWide') {
+    const wideMask = tf.tidy(() => tf.cast(tf.oneHot(tf.mul(labels, tf.scalar(k, 'int32')), c * k), 'float32'));
+    extra.push(wideMask);
+    loss = () => tf.losses.softmaxCrossEntropy(wideMask, tf.matMul(x, w));
+  } else if (variant === 'normFace') {
+    const options = { ...headOptions(margin, 'cosFace'), margin: margin.ops.margins.additiveCosineMargin(0) };
+    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, null, null, options)));
+  } else if (variant === 'normalizedLinear') {
+    loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.normalizedLinear(x, w, { scale: 64 })));
   } else if (variant === 'autodiff') {
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, arcFaceAutodiff(tf, x, w, mask)));
   } else {
@@ -73,7 +90,7 @@ export function makeStep(tf, margin, variant, shape, seed = 1) {
     return cost;
   };
   const dispose = () => {
-    tf.dispose([x, w, labels, mask]);
+    tf.dispose([x, w, labels, mask, ...extra]);
     optimizer.dispose();
   };
   return { step, dispose };
@@ -112,7 +129,13 @@ export async function measure(tf, margin, variant, shape, { steps = 3, reps = 3,
     });
     const leaked = tf.memory().numTensors - before;
     const ms = median(times);
-    return { variant, ms, gflops: stepFlops(shape) / (ms * 1e6), peakBytes: profile.peakBytes, leaked };
+    return {
+      variant,
+      ms,
+      gflops: stepFlops({ ...shape, c: shape.c * columnsPerClass(variant) }) / (ms * 1e6),
+      peakBytes: profile.peakBytes,
+      leaked,
+    };
   } finally {
     dispose();
   }
@@ -144,11 +167,11 @@ export const HEADS = ['largeMarginSoftmax', 'sphereFace', 'cosFace', 'arcFace', 
  */
 export async function runPlan(tf, margin, plan, log = () => {}) {
   const rows = [];
-  for (const { shape, variants, steps, reps } of plan) {
+  for (const { shape, variants, steps, reps, warmup } of plan) {
     const rate = await matmulRate(tf, shape);
     const results = {};
     for (const v of ['floor', ...variants]) {
-      results[v] = await measure(tf, margin, v, shape, { steps, reps });
+      results[v] = await measure(tf, margin, v, shape, { steps, reps, warmup });
       log(`${tf.getBackend()} N=${shape.n} D=${shape.d} C=${shape.c} ${v}: ${results[v].ms.toFixed(1)} ms`);
     }
     for (const v of variants) {
@@ -160,6 +183,8 @@ export async function runPlan(tf, margin, plan, log = () => {}) {
         ms: r.ms,
         floorMs: results.floor.ms,
         ratio: r.ms / results.floor.ms,
+        // Against the floor with the same number of kernel columns (C·K for sub-centres).
+        sameColumnsRatio: v === 'subCenterArcFace' && results.floorWide ? r.ms / results.floorWide.ms : null,
         gflops: r.gflops,
         matmulGflops: rate,
         peakBytes: r.peakBytes,

@@ -12,7 +12,9 @@ function sweep(cs) {
 }
 
 export function planFor(backend, quick) {
-  const all = [...HEADS, 'autodiff'];
+  // normFace and normalizedLinear: the weight normalization without a margin; floorWide: the matmul
+  // floor of subCenterArcFace's C·K columns.
+  const all = [...HEADS, 'normFace', 'normalizedLinear', 'floorWide', 'autodiff'];
   if (quick)
     return [{ shape: { n: 64, d: 128, c: 1000 }, variants: ['cosFace', 'arcFace', 'autodiff'], steps: 2, reps: 2 }];
   switch (backend) {
@@ -30,7 +32,14 @@ export function planFor(backend, quick) {
       ];
     case 'cpu':
       return [{ shape: TARGET, variants: ['cosFace', 'arcFace', 'autodiff'], steps: 1, reps: 3 }];
-    default: // webgl, webgpu in Chromium (SwiftShader: a software GPU)
+    case 'webgpu':
+      // SwiftShader's WebGPU takes 15–30 s per step at the target shape: the floor and two heads there,
+      // every variant at a small shape.
+      return [
+        { shape: TARGET, variants: ['cosFace', 'arcFace'], steps: 1, reps: 1, warmup: 1 },
+        { shape: { n: 64, d: 128, c: 1000 }, variants: all, steps: 3, reps: 3 },
+      ];
+    default: // webgl in Chromium (SwiftShader: a software GPU)
       return [
         { shape: TARGET, variants: all, steps: 1, reps: 2 },
         { shape: { n: 64, d: 128, c: 1000 }, variants: ['arcFace'], steps: 3, reps: 3 },

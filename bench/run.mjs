@@ -78,12 +78,12 @@ async function main() {
   const torch = args['no-torch'] ? [] : runTorch();
   const lines = [];
   lines.push(
-    '| backend | N | D | C | variant | step ms | floor ms | × floor | GFLOP/s | matmul GFLOP/s | peak MiB | × floor peak |',
+    '| backend | N | D | C | variant | step ms | floor ms | × floor | × floor of C·K columns | GFLOP/s | matmul GFLOP/s | peak MiB | × floor peak |',
   );
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     lines.push(
-      `| ${r.backend} | ${r.n} | ${r.d} | ${r.c} | ${r.variant} | ${r.ms.toFixed(1)} | ${r.floorMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ` +
+      `| ${r.backend} | ${r.n} | ${r.d} | ${r.c} | ${r.variant} | ${r.ms.toFixed(1)} | ${r.floorMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.sameColumnsRatio?.toFixed(2) ?? '—'} | ` +
         `${r.gflops.toFixed(1)} | ${r.matmulGflops.toFixed(1)} | ${fmtBytes(r.peakBytes)} | ${r.memoryRatio.toFixed(2)} |`,
     );
   }
