@@ -79,15 +79,22 @@ export function marginLogits(
     const forward = tf.tidy((): Forward => {
       const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
       // invw is [1, C·K] in both layouts; Ŵ is never built (scaling the [N, C] product is cheaper).
-      const sumSq = rows ? tf.reshape(tf.sum(tf.square(wIn), 1), [1, -1]) : tf.sum(tf.square(wIn), 0, true);
-      const invw = tf.rsqrt(tf.maximum(sumSq, epsilon));
+      // Unnormalized weights (L-Softmax) need |W_j| only at the label columns: gathered per sample.
+      const invColumnNorms = (v: tf.Tensor): tf.Tensor =>
+        tf.rsqrt(
+          tf.maximum(rows ? tf.reshape(tf.sum(tf.square(v), 1), [1, -1]) : tf.sum(tf.square(v), 0, true), epsilon),
+        );
+      const invw = normalizeWeights ? invColumnNorms(wIn) : null;
       const base = normalizeInputs ? xn : xIn;
       const a = scale !== 1 ? tf.mul(base, scale) : base;
       const product = tf.matMul(a, wIn, false, rows);
       // Z = ρ ⊙ c per column: with |W_j| a factor of ρ, |W_j| · invw_j = 1 and the product is already ρ c.
-      const zAll = normalizeWeights ? tf.mul(product, invw) : product;
-      const keep: Partial<Record<SavedName, tf.Tensor>> = { xn, invx, a, w: wIn, invw };
-      if (normalizeWeights) keep.zAll = zAll;
+      const zAll = invw !== null ? tf.mul(product, invw) : product;
+      const keep: Partial<Record<SavedName, tf.Tensor>> = { xn, invx, a, w: wIn };
+      if (invw !== null) {
+        keep.invw = invw;
+        keep.zAll = zAll;
+      }
       let z: tf.Tensor = zAll;
       if (k > 1) {
         // Max and first arg-max over each class's K adjacent columns from K [N, C] slices: TensorFlow's
@@ -112,7 +119,9 @@ export function marginLogits(
       if (!normalizeInputs) rho = tf.div(rho, tf.reshape(invx, [-1]));
       let wNormY: tf.Tensor | null = null;
       if (!normalizeWeights) {
-        wNormY = tf.reciprocal(tf.gather(tf.reshape(invw, [-1]), labels));
+        const invwY = tf.reshape(invColumnNorms(tf.gather(wIn, labels, rows ? 0 : 1)), [-1]);
+        keep.invwY = invwY;
+        wNormY = tf.reciprocal(invwY);
         rho = tf.mul(rho, wNormY);
       }
       const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
@@ -145,7 +154,7 @@ export function marginLogits(
         const index = has('index') ? get('index') : null;
         const xn = get('xn');
         const w = get('w');
-        const invw = get('invw');
+        const invw = normalizeWeights ? get('invw') : null;
         const a = get('a');
         // H_c = ∂L/∂c ÷ ρ: the upstream gradient with target entries times f'(c_y).
         const dyTarget = index !== null && (has('derivative') || has('normShare')) ? tf.gatherND(dy, index) : null;
@@ -158,17 +167,18 @@ export function marginLogits(
         // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in
         // its own tidy so that H ⊙ Z, then H itself, are released before the matmuls.
         const weightNormTerm = (): tf.Tensor => {
-          if (normalizeWeights) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
+          if (invw !== null) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
           // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND
           // or a [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector,
           // which may hold Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1).
+          // Every sample in column j's sum has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j,
+          // so each sample brings share_i · invw_{y_i}².
           const onehot = oneHotFloat(get('labels') as tf.Tensor1D, classes);
-          const perClass = tf.sum(tf.mul(onehot, tf.expandDims(share!, 1)), 0, true);
-          // Every sample in column j's sum has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j.
-          return tf.neg(tf.mul(tf.square(invw), perClass));
+          const perSample = tf.mul(share!, tf.square(get('invwY')));
+          return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
         };
-        const q = normalizeWeights || share !== null ? tf.tidy(weightNormTerm) : null;
-        const hs = normalizeWeights ? tf.mul(h, invw) : h;
+        const q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
+        const hs = invw !== null ? tf.mul(h, invw) : h;
         if (hs !== h && h !== dy) h.dispose();
         // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
         const v = tf.matMul(hs, w, false, !rows);
@@ -188,7 +198,7 @@ export function marginLogits(
 
 /** Tensors the forward pass keeps for the backward pass. */
 type SavedName =
-  'xn' | 'invx' | 'a' | 'w' | 'invw' | 'zAll' | 'route' | 'index' | 'labels' | 'derivative' | 'normShare';
+  'xn' | 'invx' | 'a' | 'w' | 'invw' | 'invwY' | 'zAll' | 'route' | 'index' | 'labels' | 'derivative' | 'normShare';
 
 /** Shapes, dtypes and options of {@link marginLogits}; values are the caller's to check. */
 function checkMarginLogitsArgs(
