@@ -55,33 +55,45 @@ function arcFaceAutodiff(tf, x, w, mask, s = 64, m = 0.5) {
   return tf.mul(tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(target, cT), 1))), s);
 }
 
-/** Builds the step closure of one variant; returns it with its disposer. */
-export function makeStep(tf, margin, variant, shape, seed = 1) {
+/**
+ * Builds the step closure of one variant; returns it with its disposer. `layout: 'rows'` stores the
+ * kernel as [C, D] (`kernelLayout: 'rows'`) for the floor, normFace and the heads.
+ */
+export function makeStep(tf, margin, variant, shape, seed = 1, layout = 'columns') {
   const { n, d, c } = shape;
   const k = columnsPerClass(variant);
+  const rows = layout === 'rows';
+  if (rows && ['floorWide', 'normalizedLinear', 'autodiff'].includes(variant)) {
+    throw new Error(`variant ${variant} has no rows layout`);
+  }
   // tf.variable keeps its initial value's data but not the tensor: tidy releases the initializers.
   const x = tf.tidy(() => tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', seed)));
-  const w = tf.tidy(() => tf.variable(tf.randomNormal([d, c * k], 0, 0.05, 'float32', seed + 1)));
+  const w = tf.tidy(() => tf.variable(tf.randomNormal(rows ? [c * k, d] : [d, c * k], 0, 0.05, 'float32', seed + 1)));
   const labels = tf.randomUniform([n], 0, c, 'int32', seed + 2);
   const mask = tf.tidy(() => tf.cast(tf.oneHot(labels, c), 'float32'));
   const optimizer = tf.train.sgd(1e-3);
   const extra = [];
   let loss;
+  const kernelLayout = rows ? 'rows' : 'columns';
   if (variant === 'floor') {
-    loss = () => tf.losses.softmaxCrossEntropy(mask, tf.matMul(x, w));
+    loss = () => tf.losses.softmaxCrossEntropy(mask, tf.matMul(x, w, false, rows));
   } else if (variant === 'floorWide') {
     const wideMask = tf.tidy(() => tf.cast(tf.oneHot(tf.mul(labels, tf.scalar(k, 'int32')), c * k), 'float32'));
     extra.push(wideMask);
     loss = () => tf.losses.softmaxCrossEntropy(wideMask, tf.matMul(x, w));
   } else if (variant === 'normFace') {
-    const options = { ...headOptions(margin, 'cosFace'), margin: margin.ops.margins.additiveCosineMargin(0) };
+    const options = {
+      ...headOptions(margin, 'cosFace'),
+      kernelLayout,
+      margin: margin.ops.margins.additiveCosineMargin(0),
+    };
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, null, null, options)));
   } else if (variant === 'normalizedLinear') {
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.normalizedLinear(x, w, { scale: 64 })));
   } else if (variant === 'autodiff') {
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, arcFaceAutodiff(tf, x, w, mask)));
   } else {
-    const options = headOptions(margin, variant);
+    const options = { ...headOptions(margin, variant), kernelLayout };
     // int32 labels, as the head layers pass them (targets are read and written by gather/scatter).
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, labels, null, options)));
   }
@@ -111,8 +123,14 @@ async function timeSteps(tf, step, steps) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Times one variant: warm-up, then the median over `reps` repetitions; peak memory from tf.profile. */
-export async function measure(tf, margin, variant, shape, { steps = 3, reps = 3, warmup = 2 } = {}) {
-  const { step, dispose } = makeStep(tf, margin, variant, shape);
+export async function measure(
+  tf,
+  margin,
+  variant,
+  shape,
+  { steps = 3, reps = 3, warmup = 2, layout = 'columns' } = {},
+) {
+  const { step, dispose } = makeStep(tf, margin, variant, shape, 1, layout);
   try {
     for (let i = 0; i < warmup; i++) {
       const l = step();
