@@ -83,9 +83,9 @@ export function featureCircleSpec(rows, titles) {
 }
 
 /** ROC curves of open-set verification, one line per head, FAR on a log axis. */
-export function rocSpec(rows) {
+export function rocSpec(rows, title = 'Open-set verification ROC (pairs of digits 7-9, never seen in training)') {
   return {
-    title: { text: 'Open-set verification ROC (pairs of digits 7-9, never seen in training)', fontSize: 14 },
+    title: { text: title, fontSize: 14 },
     width: 460,
     height: 340,
     data: { values: rows.filter((r) => r.fpr >= 1e-3) },

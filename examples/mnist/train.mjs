@@ -3,9 +3,9 @@
 // verification, on "same or different?" pairs of digits 7-9 it never saw. Prints a table, writes
 // results.json / results.md and figures (PNG + SVG) to --out.
 //
-//   npm run example                                   # all six heads, full size (a few minutes on tensorflow)
-//   npm run example -- --quick                        # about a minute on tensorflow
-//   npm run example -- --heads arcface,cosface --epochs 4 --embedding 64 --backend wasm
+//   npm run example:mnist                              # all six heads, full size (a few minutes on tensorflow)
+//   npm run example:mnist -- --quick                   # about a minute on tensorflow
+//   npm run example:mnist -- --heads arcface,cosface --epochs 4 --embedding 64 --backend wasm
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -231,7 +231,7 @@ const table = [
 ].join('\n');
 console.log(`\n${table}\n`);
 
-const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const command = `npm run example:mnist --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
   `${tf.getBackend()} backend, ${backboneKind} backbone, ${embeddingSize}-d embeddings, ${epochs} epochs, batch ${batchSize}, ` +
   `Adam 2e-3 with cosine decay; normalized heads at scale ${scale}; ${seeds > 1 ? `mean ± std over ${seeds} seeds; ` : ''}train ${data.train.count} digits 0-6, closed-set test ` +

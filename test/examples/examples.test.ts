@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 /**
- * The Node examples keep working: the face-style MNIST comparison in a tiny configuration (table,
+ * The Node examples keep working: the Omniglot open-set benchmark's `--quick` path (one-shot lines,
+ * table, saved embedders, figures, and `--load` evaluating a saved model on a runs folder), the face-style MNIST comparison in a tiny configuration (table,
  * JSON and all three figures as PNG and SVG) and the add-a-head / save-load / gallery script. They
  * import the built package (`npm test` builds first).
  */
@@ -17,6 +18,35 @@ const run = (script: string, args: string[]) =>
   });
 
 describe('[examples]', () => {
+  test('examples/omniglot/train.mjs --quick: one-shot lines, table, saved embedders, --load on a runs folder', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-omniglot-'));
+    const stdout = run('examples/omniglot/train.mjs', ['--quick', '--heads', 'softmax,arcface', '--out', out]);
+    expect(stdout).toMatch(/^backend tensorflow \(tfjs-node/m);
+    const lines = stdout.split('\n').filter((l) => l.startsWith('one-shot '));
+    expect(lines).toHaveLength(2);
+    for (const [i, head] of ['softmax', 'arcface'].entries()) {
+      expect(lines[i]).toMatch(new RegExp(`^one-shot ${head}: error \\d+\\.\\d% \\(20-way, 8 runs\\)$`));
+      // Trained for two epochs on 176 characters, every head is far better than chance (95% error).
+      expect(Number(/error (\d+\.\d)%/.exec(lines[i]!)![1])).toBeLessThan(85);
+      expect(existsSync(path.join(out, head, 'embedder', 'model.json'))).toBe(true);
+    }
+    expect(stdout).toMatch(/\| ArcFace \| \d+\.\d% \| \d+\.\d% \|/);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      results: Record<string, { trainings: { auc: number; precisionAt1: number }[] }>;
+    };
+    for (const head of ['softmax', 'arcface']) {
+      expect(results.results[head]!.trainings[0]!.auc).toBeGreaterThan(0.6);
+      expect(results.results[head]!.trainings[0]!.precisionAt1).toBeGreaterThan(0.2);
+    }
+    for (const figure of ['roc', 'one-shot'])
+      expect(statSync(path.join(out, `${figure}.png`)).size).toBeGreaterThan(5_000);
+    // A saved model on a runs folder in the public layout, no training: the same error as above.
+    const runs = path.join(out, 'runs', 'holdout-Greek+Sanskrit');
+    const loaded = run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface']);
+    const again = loaded.split('\n').filter((l) => l.startsWith('one-shot '));
+    expect(again).toEqual([lines[1]]);
+  });
+
   test('examples/mnist/train.mjs: two heads, one epoch, table and figures', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-example-'));
     const stdout = run('examples/mnist/train.mjs', [

@@ -2,7 +2,8 @@
 
 ROC, AUC and TAR@FAR come from scikit-learn (`roc_curve(drop_intermediate=False)`, `roc_auc_score`),
 the LFW folds from scikit-learn's `KFold(shuffle=False)`, retrieval metrics from pytorch-metric-learning's
-`AccuracyCalculator` (with `CustomKNN`, no faiss needed), angular statistics from numpy, all in float64.
+`AccuracyCalculator` (with `CustomKNN`, no faiss needed), angular statistics from numpy, one-shot nearest-neighbour labels from scikit-learn's
+`KNeighborsClassifier(n_neighbors=1, algorithm='brute')`, all in float64.
 Run `npm run golden:metrics` (see test/golden/requirements.txt for the packages).
 """
 import json
@@ -18,6 +19,7 @@ from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
 from pytorch_metric_learning.utils.inference import CustomKNN
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import KFold
+from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(20261124)
 
@@ -166,6 +168,25 @@ def angular_cases():
             "withoutKernel": stats(means), "withKernel": stats(kernel.T[:4])}
 
 
+def one_shot_cases():
+    # Omniglot-style runs: 20 classes, one support embedding each, queries near their class's support.
+    out = []
+    for distance, metric in (("cosine", "cosine"), ("euclidean", "euclidean")):
+        ways, dim = 20, 8
+        support = rng.normal(size=(ways, dim))
+        support_labels = rng.permutation(ways)
+        query_labels = rng.integers(0, ways, size=35)
+        queries = support[np.argsort(support_labels)][query_labels] + 0.9 * rng.normal(size=(35, dim))
+        knn = KNeighborsClassifier(n_neighbors=1, algorithm="brute", metric=metric).fit(support, support_labels)
+        predicted = knn.predict(queries)
+        nearest = knn.kneighbors(queries, n_neighbors=1, return_distance=False)[:, 0]
+        accuracy = float((predicted == query_labels).mean())
+        out.append({"distance": distance, "support": support.tolist(), "supportLabels": support_labels.tolist(),
+                    "queries": queries.tolist(), "queryLabels": query_labels.tolist(),
+                    "nearest": nearest.tolist(), "accuracy": accuracy})
+    return out
+
+
 reference = {
     "generator": {"numpy": np.__version__, "scikit-learn": sklearn.__version__, "torch": torch.__version__,
                   "pytorch-metric-learning": pytorch_metric_learning.__version__},
@@ -173,6 +194,7 @@ reference = {
     "verification": verification_cases(),
     "retrieval": retrieval_cases(),
     "angularStats": angular_cases(),
+    "oneShot": one_shot_cases(),
 }
 path = os.path.join(os.path.dirname(__file__), "reference.json")
 with open(path, "w") as f:

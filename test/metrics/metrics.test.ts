@@ -19,7 +19,17 @@ interface RocCase {
   eer: number;
   tarAtFar: { far: number; tar: number; farReached: number; threshold: Num }[];
 }
+interface OneShotCase {
+  distance: 'cosine' | 'euclidean';
+  support: number[][];
+  supportLabels: number[];
+  queries: number[][];
+  queryLabels: number[];
+  nearest: number[];
+  accuracy: number;
+}
 interface Reference {
+  oneShot: OneShotCase[];
   roc: RocCase[];
   verification: {
     a: number[][];
@@ -176,6 +186,36 @@ describe('[metrics]', () => {
       check(metrics.angularStats(a.embeddings, a.labels, a.kernel), a.withKernel));
   });
 
+  describe('metrics.oneShot vs scikit-learn KNeighborsClassifier(n_neighbors=1)', () => {
+    for (const c of ref.oneShot) {
+      test(`${c.distance}: nearest support, accuracy and error`, () => {
+        const r = metrics.oneShot(c.support, c.supportLabels, c.queries, c.queryLabels, { distance: c.distance });
+        expect(Array.from(r.nearest)).toEqual(c.nearest);
+        expect(r.accuracy).toBeCloseTo(c.accuracy, 12);
+        expect(r.error).toBeCloseTo(1 - c.accuracy, 12);
+        expect(r.queries).toBe(c.queryLabels.length);
+        expect(r.correct).toBe(Math.round(c.accuracy * c.queryLabels.length));
+      });
+    }
+    test('known answers: a 20-way run with exact copies is perfect; swapping two labels costs 2/20', () => {
+      const support = Array.from({ length: 20 }, (_, i) => Array.from({ length: 20 }, (_, j) => (i === j ? 1 : 0.1)));
+      const labels = support.map((_, i) => i);
+      expect(metrics.oneShot(support, labels, support, labels).error).toBe(0);
+      const swapped = [...labels];
+      [swapped[3], swapped[7]] = [7, 3];
+      expect(metrics.oneShot(support, labels, support, swapped).error).toBeCloseTo(0.1, 12);
+    });
+    test('cosine ignores the norm, euclidean does not; ties go to the lowest index', () => {
+      const support = [
+        [1, 0],
+        [10, 0.5],
+      ];
+      expect(Array.from(metrics.oneShot(support, [0, 1], [[9, 0]], [1]).nearest)).toEqual([0]);
+      expect(Array.from(metrics.oneShot(support, [0, 1], [[9, 0]], [1], { distance: 'euclidean' }).nearest)).toEqual([1]);
+      expect(Array.from(metrics.oneShot([[1, 0], [1, 0]], [5, 6], [[2, 0]], [6]).nearest)).toEqual([0]);
+    });
+  });
+
   describe('metrics reject bad input with MarginArgumentError', () => {
     const rows = [
       [1, 0],
@@ -309,6 +349,31 @@ describe('[metrics]', () => {
             ],
           ),
         /argument 'kernel' must be at least 3 columns \(one per label\), but received 2 columns/,
+      ],
+      [
+        'oneShot query width differs from the support',
+        () => metrics.oneShot(rows, [0, 1, 2], [[1, 0, 0]], [0]),
+        /metrics\.oneShot: argument 'queries' must be rows of length 2, as the support embeddings, but received rows of length 3/,
+      ],
+      [
+        'oneShot zero support row',
+        () => metrics.oneShot([[0, 0], [1, 0]], [0, 1], [[1, 0]], [0]),
+        /metrics\.oneShot: argument 'support' must be rows with a non-zero, finite norm, but received row 0 with norm 0/,
+      ],
+      [
+        'oneShot label count',
+        () => metrics.oneShot(rows, [0, 1], [[1, 0]], [0]),
+        /argument 'supportLabels' must be 3 labels \(one per embedding\), but received 2 labels/,
+      ],
+      [
+        'oneShot NaN query',
+        () => metrics.oneShot(rows, [0, 1, 2], [[NaN, 0]], [0]),
+        /argument 'queries' must be finite values, but received NaN at \[0, 0\]/,
+      ],
+      [
+        'oneShot unknown distance',
+        () => metrics.oneShot(rows, [0, 1, 2], [[1, 0]], [0], { distance: 'manhattan' as never }),
+        /argument 'distance' must be 'cosine' or 'euclidean', but received "manhattan"/,
       ],
       [
         'angularStats flat typed array',

@@ -1,0 +1,131 @@
+// The embedding network and the heads compared on Omniglot. Each head's settings are the recipe measured
+// in README.md ("Choosing a head"): normalized heads at scale 30 (many classes, 128-d), the papers' margins.
+import * as tf from '@tensorflow/tfjs';
+import { layers } from 'tfjs-margin';
+
+const init = (seed) => tf.initializers.heNormal({ seed });
+
+/**
+ * image [size, size, 1] → embedding [D]. `cnn`: three conv–BN–ReLU–pool blocks of `width`, 2·`width`, 4·`width` filters and insightface's output
+ * block (BN → dropout → flatten → FC → BN), so the embedding is batch-normalised as in
+ * ArcFace's networks. `mlp`: a dense network for backends without conv filter gradients (wasm).
+ */
+export function backbone(kind, { size, width, embeddingSize, dropout, seed }) {
+  const image = tf.input({ shape: [size, size, 1], name: 'image' });
+  let h = image;
+  if (kind === 'cnn') {
+    for (const [i, filters] of [width, 2 * width, 4 * width].entries()) {
+      h = tf.layers
+        .conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(seed + i) })
+        .apply(h);
+      h = tf.layers.batchNormalization().apply(h);
+      h = tf.layers.reLU().apply(h);
+      h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h);
+    }
+    h = tf.layers.batchNormalization().apply(h);
+  } else {
+    h = tf.layers.flatten().apply(h);
+    h = tf.layers.dense({ units: 32 * width, useBias: false, kernelInitializer: init(seed) }).apply(h);
+    h = tf.layers.batchNormalization().apply(h);
+    h = tf.layers.reLU().apply(h);
+  }
+  if (dropout > 0) h = tf.layers.dropout({ rate: dropout, seed: seed + 7 }).apply(h);
+  h = tf.layers.flatten().apply(h);
+  h = tf.layers.dense({ units: embeddingSize, kernelInitializer: init(seed + 5) }).apply(h);
+  // insightface fixes this BN's scale at 1; tfjs 4.22's BatchNormalization with `scale: false` throws in
+  // training ("reading 'read'" of the missing gamma), so the scale is learned here.
+  const embedding = tf.layers.batchNormalization({ name: 'embedding' }).apply(h);
+  return { image, embedding };
+}
+
+// L-Softmax/SphereFace anneal λ from 1000 to their papers' λ_min = 5. The papers' gamma 0.12 takes
+// 1,658 steps; gamma 1 gets there in 199, about a third of the default run (540 steps).
+const anneal = { base: 1000, gamma: 1, power: 1, min: 5 };
+
+/**
+ * Head name → how to build it. `labels`: the head takes [embedding, label]; `warmup`: ramp the margin
+ * over the first epoch. `s`: scale, `m`: margin — CLI `--scale`/`--margin` override them.
+ */
+export const HEADS = {
+  softmax: {
+    title: 'softmax',
+    paper: 'dense + softmax',
+    labels: false,
+    make: ({ c, seed }) => tf.layers.dense({ units: c, kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+  },
+  normface: {
+    title: 'NormFace',
+    paper: 'Wang et al. 2017',
+    labels: false,
+    s: 30,
+    make: ({ c, s, seed }) => layers.normalizedDense({ units: c, scale: s, seed }),
+  },
+  sphereface: {
+    title: 'SphereFace',
+    paper: 'Liu et al. 2017',
+    labels: true,
+    m: 4,
+    make: ({ c, m, seed }) => layers.sphereFace({ numClasses: c, margin: m, lambda: anneal, seed }),
+  },
+  cosface: {
+    title: 'CosFace',
+    paper: 'Wang et al. 2018',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.35,
+    make: ({ c, s, m, seed }) => layers.cosFace({ numClasses: c, margin: m, scale: s, seed }),
+  },
+  arcface: {
+    title: 'ArcFace',
+    paper: 'Deng et al. 2019',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.5,
+    make: ({ c, s, m, seed }) => layers.arcFace({ numClasses: c, margin: m, scale: s, seed }),
+  },
+  subcenter: {
+    title: 'sub-center ArcFace (K = 3)',
+    paper: 'Deng et al. 2020',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.5,
+    make: ({ c, s, m, seed }) => layers.subCenterArcFace({ numClasses: c, subCenters: 3, margin: m, scale: s, seed }),
+  },
+  lsoftmax: {
+    title: 'L-Softmax',
+    paper: 'Liu et al. 2016',
+    labels: true,
+    m: 2,
+    make: ({ c, m, seed }) => layers.largeMarginSoftmax({ numClasses: c, margin: m, lambda: anneal, seed }),
+  },
+  combined: {
+    title: 'combined (1, 0.3, 0.2)',
+    paper: 'Deng et al. 2019',
+    labels: true,
+    warmup: true,
+    s: 30,
+    make: ({ c, s, seed }) => layers.combinedMargin({ numClasses: c, m1: 1, m2: 0.3, m3: 0.2, scale: s, seed }),
+  },
+};
+
+/** A classifier with the given head on the backbone; `embedder` maps images to embeddings. */
+export function buildModel(
+  headName,
+  { backboneKind, size, width, embeddingSize, dropout, numClasses, scale, margin, seed },
+) {
+  const spec = HEADS[headName];
+  const { image, embedding } = backbone(backboneKind, { size, width, embeddingSize, dropout, seed });
+  const head = spec.make({ c: numClasses, s: scale ?? spec.s, m: margin ?? spec.m, seed: seed + 91 });
+  let model;
+  if (spec.labels) {
+    const label = tf.input({ shape: [1], name: 'label' });
+    model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) });
+  } else {
+    model = tf.model({ inputs: image, outputs: head.apply(embedding) });
+  }
+  const embedder = tf.model({ inputs: image, outputs: embedding });
+  return { model, head, embedder, spec };
+}

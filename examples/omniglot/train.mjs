@@ -1,0 +1,485 @@
+// The open-set benchmark: Omniglot characters are the identities, as people are in face recognition.
+// An embedding CNN is trained with each head on the characters of some alphabets and judged on
+// alphabets it never saw: 20-way one-shot classification (Lake et al. 2015's protocol, runs in the
+// public runNN/ layout), verification of same/different-character pairs, and retrieval.
+//
+//   npm run example                                        # every head, one seed, held-out alphabets
+//   npm run example -- --quick                             # under a minute
+//   npm run example -- --seeds 3 --splits 2                # the README table: 2 held-out splits x 3 seeds
+//   npm run example -- --holdout none --runs all_runs/     # train on all 242 characters, test on official runs
+//   npm run example -- --load examples/omniglot/results --runs my_runs/   # evaluate saved models, no training
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { callbacks, losses, metrics } from 'tfjs-margin';
+import { randomAffine } from './augment.mjs';
+import { oneShotSpec, render, rocSpec } from './figures.mjs';
+import { buildModel, HEADS } from './models.mjs';
+import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
+import { oneShotErrors, readRuns, writeRuns } from './runs.mjs';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+const { values: args } = parseArgs({
+  options: {
+    heads: { type: 'string', default: 'all' },
+    epochs: { type: 'string' },
+    seeds: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    splits: { type: 'string', default: '1' },
+    holdout: { type: 'string', default: 'auto' },
+    runs: { type: 'string', multiple: true, default: [] },
+    load: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'auto' },
+    embedding: { type: 'string', default: '128' },
+    scale: { type: 'string' },
+    margin: { type: 'string' },
+    lr: { type: 'string', default: '3e-3' },
+    batch: { type: 'string', default: '128' },
+    augment: { type: 'string', default: 'true' },
+    dropout: { type: 'string', default: '0.2' },
+    width: { type: 'string', default: '16' },
+    size: { type: 'string', default: '28' },
+    figures: { type: 'string', default: 'true' },
+  },
+});
+
+function fail(message) {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+function count(name, text, min, max = Infinity) {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    fail(`--${name} must be an integer in [${min}, ${max === Infinity ? '∞' : max}] (got ${JSON.stringify(text)})`);
+  }
+  return v;
+}
+
+function positive(name, text) {
+  const v = Number(text);
+  if (!(v > 0) || !Number.isFinite(v)) fail(`--${name} must be a positive number (got ${JSON.stringify(text)})`);
+  return v;
+}
+
+function flag(name, text) {
+  if (text !== 'true' && text !== 'false') fail(`--${name} must be true or false (got ${JSON.stringify(text)})`);
+  return text === 'true';
+}
+
+/** tfjs-node (the Node native backend) when it loads; otherwise wasm, saying why. */
+async function useBackend(name) {
+  if (name === 'auto' || name === 'tensorflow') {
+    try {
+      require('@tensorflow/tfjs-node');
+      await tf.setBackend('tensorflow');
+      return 'tensorflow (tfjs-node, the Node native backend)';
+    } catch (err) {
+      const reason = `@tensorflow/tfjs-node does not load (${err.message.split('\n')[0]}); run npm run setup:tfjs-node`;
+      if (name === 'tensorflow') fail(reason);
+      console.log(`${reason}. Falling back to wasm.`);
+    }
+  }
+  if (name === 'auto' || name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+    return 'wasm (MLP backbone: wasm has no conv filter gradients)';
+  }
+  if (name !== 'cpu') fail(`--backend must be auto, tensorflow, wasm or cpu (got ${JSON.stringify(name)})`);
+  await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+const quick = args.quick;
+const headNames =
+  args.heads === 'all' ? (quick ? ['softmax', 'cosface', 'arcface'] : Object.keys(HEADS)) : args.heads.split(',');
+for (const h of headNames)
+  if (!(h in HEADS)) fail(`--heads: unknown head "${h}"; choose from ${Object.keys(HEADS).join(', ')}`);
+const epochs = count('epochs', args.epochs ?? (quick ? 3 : 20), 1, 1000);
+const seeds = count('seeds', args.seeds, 1, 100);
+const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
+const size = count('size', args.size, 8, 105);
+const embeddingSize = count('embedding', args.embedding, 2, 4096);
+const batchSize = count('batch', args.batch, 2, 4096);
+const width = count('width', args.width, 1, 512);
+const learningRate = positive('lr', args.lr);
+const dropout = Number(args.dropout);
+if (!(dropout >= 0 && dropout < 1)) fail(`--dropout must be in [0, 1) (got ${JSON.stringify(args.dropout)})`);
+const augment = flag('augment', args.augment);
+const scale = args.scale === undefined ? undefined : positive('scale', args.scale);
+const margin = args.margin === undefined ? undefined : Number(args.margin);
+if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a number (got ${args.margin})`);
+const out = path.resolve(args.load ?? args.out ?? path.join(here, 'results', quick ? 'quick' : ''));
+const runsPerAlphabet = quick ? 4 : 10;
+const pairCount = quick ? 1000 : 3000;
+
+const backendText = await useBackend(args.backend);
+const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : 'cnn';
+console.log(`backend ${backendText}`);
+
+const t0 = Date.now();
+const alphabets = loadOmniglot({ size });
+const external = args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size }) }));
+
+/** Held-out alphabet lists to train and test on. */
+function holdouts() {
+  if (args.holdout === 'auto') return AUTO_SPLITS.slice(0, count('splits', args.splits, 1, AUTO_SPLITS.length));
+  if (args.holdout === 'none') {
+    if (external.length === 0 && !args.load) {
+      fail('--holdout none trains on every character and leaves nothing to test: add --runs <dir>');
+    }
+    return [[]];
+  }
+  return [args.holdout.split(',')];
+}
+
+/** Stacks ink images into a [n, size, size, 1] tensor. */
+function stack(images) {
+  const data = new Float32Array(images.length * size * size);
+  images.forEach((img, i) => data.set(img, i * size * size));
+  return tf.tensor4d(data, [images.length, size, size, 1]);
+}
+
+function embedder(model) {
+  return async (images) => {
+    const x = stack(images);
+    const e = model.predict(x, { batchSize: 256 });
+    const rows = await e.array();
+    tf.dispose([x, e]);
+    return rows;
+  };
+}
+
+/** What a split tests on: its one-shot runs (written in the public layout and read back), pairs and images. */
+function testSet(holdout, index) {
+  const { train, heldOut } = splitAlphabets(alphabets, holdout);
+  const classes = train.flatMap((a) => a.characters);
+  const sets = [];
+  if (heldOut.length > 0) {
+    const dir = path.join(out, 'runs', `holdout-${holdout.join('+')}`);
+    rmSync(dir, { recursive: true, force: true });
+    writeRuns(dir, makeRuns(heldOut, { runsPerAlphabet, seed: 100 + index }));
+    sets.push({ name: dir, runs: readRuns(dir, { size }) });
+  }
+  sets.push(...external);
+  // Verification: half same-character pairs (two drawers), half different characters of one alphabet.
+  const rand = random(200 + index);
+  const images = [];
+  const labels = [];
+  const byChar = [];
+  heldOut.forEach((a) =>
+    a.characters.forEach((c) => {
+      byChar.push({ alphabet: a, start: images.length, n: c.drawings.length });
+      c.drawings.forEach((d) => {
+        images.push(d.ink);
+        labels.push(byChar.length - 1);
+      });
+    }),
+  );
+  const pairs = { a: [], b: [], isSame: [] };
+  for (let p = 0; heldOut.length > 0 && p < pairCount; p++) {
+    const same = p % 2 === 0;
+    const c1 = Math.floor(rand() * byChar.length);
+    let c2 = c1;
+    while (!same && c2 === c1) {
+      const a = byChar[c1].alphabet;
+      const first = byChar.findIndex((c) => c.alphabet === a);
+      c2 = first + Math.floor(rand() * a.characters.length);
+    }
+    const i = byChar[c1].start + Math.floor(rand() * byChar[c1].n);
+    let j = byChar[c2].start + Math.floor(rand() * byChar[c2].n);
+    while (j === i) j = byChar[c2].start + Math.floor(rand() * byChar[c2].n);
+    pairs.a.push(i);
+    pairs.b.push(j);
+    pairs.isSame.push(same);
+  }
+  return { holdout, classes, sets, images, labels, pairs };
+}
+
+/** Trains one head on the split's training characters; returns the built model and per-epoch loss. */
+async function train(headName, split, seed) {
+  const numClasses = split.classes.length;
+  const samples = split.classes.flatMap((c, label) => c.drawings.map((d) => ({ ink: d.ink, label })));
+  const steps = Math.floor(samples.length / batchSize);
+  const built = buildModel(headName, {
+    backboneKind,
+    size,
+    width,
+    embeddingSize,
+    dropout,
+    numClasses,
+    scale,
+    margin,
+    seed,
+  });
+  const rand = random(seed + 17);
+  const pixels = size * size;
+  // One generator for the whole fit (fitDataset with batchesPerEpoch does not restart it): a fresh
+  // shuffle and fresh distortions every epoch, all from the seed.
+  const dataset = tf.data.generator(function* () {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = shuffled(samples, rand);
+      for (let b = 0; b < steps; b++) {
+        const x = new Float32Array(batchSize * pixels);
+        const label = new Int32Array(batchSize);
+        for (let i = 0; i < batchSize; i++) {
+          const s = order[b * batchSize + i];
+          if (augment) randomAffine(s.ink, x.subarray(i * pixels, (i + 1) * pixels), size, rand);
+          else x.set(s.ink, i * pixels);
+          label[i] = s.label;
+        }
+        const image = tf.tensor4d(x, [batchSize, size, size, 1]);
+        const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(label, 'int32'), numClasses).toFloat());
+        yield { xs: built.spec.labels ? [image, tf.tensor2d(Float32Array.from(label), [batchSize, 1])] : image, ys };
+      }
+    }
+  });
+  const optimizer = tf.train.adam(learningRate);
+  built.model.compile({ optimizer, loss: losses.softmaxCrossEntropy, metrics: ['accuracy'] });
+  const cbs = [
+    callbacks.cosineDecay({ learningRate, warmupSteps: Math.min(steps, 200), totalSteps: steps * epochs }),
+    callbacks.progressLogger(),
+  ];
+  if (built.spec.warmup) cbs.push(callbacks.marginWarmup({ head: built.head, warmupSteps: steps }));
+  const history = await built.model.fitDataset(dataset, { epochs, batchesPerEpoch: steps, verbose: 0, callbacks: cbs });
+  optimizer.dispose();
+  return { built, loss: history.history.loss, trainAccuracy: history.history.acc.at(-1) };
+}
+
+/** One-shot error per runs folder, verification and retrieval on the held-out images. */
+async function evaluate(model, split) {
+  const embed = embedder(model);
+  const oneShot = {};
+  for (const set of split.sets) oneShot[set.name] = await oneShotErrors(set.runs, embed);
+  if (split.images.length === 0) return { oneShot };
+  const e = await embed(split.images);
+  const a = split.pairs.a.map((i) => e[i]);
+  const b = split.pairs.b.map((i) => e[i]);
+  const scores = a.map((u, i) => {
+    let dot = 0;
+    let nu = 0;
+    let nv = 0;
+    for (let c = 0; c < u.length; c++) {
+      dot += u[c] * b[i][c];
+      nu += u[c] * u[c];
+      nv += b[i][c] * b[i][c];
+    }
+    return dot / Math.sqrt(nu * nv);
+  });
+  const curve = metrics.roc(scores, split.pairs.isSame);
+  const retrieval = metrics.retrieval(e, split.labels);
+  return {
+    oneShot,
+    verificationAccuracy: metrics.verification(a, b, split.pairs.isSame).accuracy.mean,
+    tarAtFar1e2: metrics.tarAtFar(scores, split.pairs.isSame, 1e-2).tar,
+    auc: curve.auc,
+    eer: curve.eer,
+    precisionAt1: retrieval.precisionAt1,
+    mapAtR: retrieval.mapAtR,
+    roc: { fpr: Array.from(curve.fpr), tpr: Array.from(curve.tpr) },
+  };
+}
+
+const meanStd = (v) => {
+  const mean = v.reduce((x, y) => x + y, 0) / v.length;
+  return { mean, std: Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / v.length) };
+};
+const pct = (v) => `${(100 * v).toFixed(1)}%`;
+
+/** `one-shot <head>: error x.x% (20-way, n runs)` per head for one runs folder, `± std` over trainings. */
+function oneShotLines(results, setName) {
+  console.log(`\nruns folder ${setName}:`);
+  for (const [head, r] of Object.entries(results)) {
+    const perTraining = r.trainings.map((t) => t.oneShot[setName]).filter(Boolean);
+    if (perTraining.length === 0) continue;
+    const means = perTraining.map((errs) => meanStd(errs).mean);
+    const { mean, std } = meanStd(means);
+    const ways = r.ways[setName];
+    const spread = means.length > 1 ? ` ± ${(100 * std).toFixed(1)}` : '';
+    console.log(
+      `one-shot ${head}: error ${(100 * mean).toFixed(1)}% (${ways}-way, ${perTraining[0].length} runs)${spread}`,
+    );
+  }
+}
+
+const results = {};
+if (args.load) {
+  // Evaluate saved embedders on --runs (or on the held-out split they were trained for), no training.
+  const heads = readdirSync(out).filter(
+    (h) => existsSync(path.join(out, h, 'embedder', 'model.json')) && (args.heads === 'all' || headNames.includes(h)),
+  );
+  if (heads.length === 0) fail(`--load ${out}: no <head>/embedder/model.json there`);
+  for (const head of heads) {
+    const meta = JSON.parse(readFileSync(path.join(out, head, 'meta.json'), 'utf8'));
+    if (meta.size !== size) fail(`--load: ${head} was trained at --size ${meta.size}; pass --size ${meta.size}`);
+    const model = await tf.loadLayersModel(`file://${path.join(out, head, 'embedder', 'model.json')}`);
+    const split = testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex);
+    const ways = Object.fromEntries(split.sets.map((s) => [s.name, s.runs[0].training.length]));
+    results[head] = { trainings: [await evaluate(model, split)], ways };
+    model.dispose();
+  }
+  for (const set of Object.keys(results[heads[0]].ways)) oneShotLines(results, set);
+  process.exit(0);
+}
+
+const splits = holdouts().map((h, i) => testSet(h, i));
+console.log(
+  `${alphabets.reduce((n, a) => n + a.characters.length, 0)} characters in ${alphabets.length} alphabets; ` +
+    splits
+      .map(
+        (s) =>
+          `split ${s.holdout.length ? `holding out ${s.holdout.join(', ')}` : 'on all'}: ${s.classes.length} training identities`,
+      )
+      .join('; ') +
+    `; ${epochs} epochs, ${seeds} seed(s), ${augment ? 'random affine augmentation' : 'no augmentation'}`,
+);
+
+for (const head of headNames) {
+  const trainings = [];
+  const ways = {};
+  for (const [si, split] of splits.entries()) {
+    for (let k = 0; k < seeds; k++) {
+      const seed = baseSeed + 1000 * k;
+      const started = Date.now();
+      console.log(
+        `\n== ${HEADS[head].title} (${HEADS[head].paper}), ${split.holdout.length ? `held out: ${split.holdout.join(', ')}` : 'all characters'}, seed ${seed}`,
+      );
+      const { built, loss, trainAccuracy } = await train(head, split, seed);
+      const r = await evaluate(built.embedder, split);
+      r.seconds = (Date.now() - started) / 1000;
+      r.loss = loss;
+      r.trainAccuracy = trainAccuracy;
+      r.split = si;
+      r.seed = seed;
+      trainings.push(r);
+      for (const set of split.sets) ways[set.name] = set.runs[0].training.length;
+      const shots = Object.entries(r.oneShot)
+        .map(([, errs]) => pct(meanStd(errs).mean))
+        .join(' / ');
+      console.log(
+        `   one-shot error ${shots}` +
+          (r.auc === undefined
+            ? ''
+            : `, verification ${pct(r.verificationAccuracy)}, AUC ${r.auc.toFixed(3)}, P@1 ${r.precisionAt1.toFixed(3)}`) +
+          ` (${r.seconds.toFixed(0)} s)`,
+      );
+      if (trainings.length === 1) {
+        const dir = path.join(out, head);
+        mkdirSync(dir, { recursive: true });
+        await built.embedder.save(`file://${path.join(dir, 'embedder')}`);
+        const meta = {
+          head,
+          size,
+          embeddingSize,
+          backbone: backboneKind,
+          holdout: split.holdout,
+          splitIndex: si,
+          seed,
+        };
+        writeFileSync(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
+      }
+      built.model.dispose();
+    }
+  }
+  results[head] = { trainings, ways };
+  // Written after every head, so a long run that is stopped keeps what it finished.
+  writeFileSync(path.join(out, 'results.partial.json'), `${JSON.stringify({ args, results }, null, 1)}\n`);
+}
+rmSync(path.join(out, 'results.partial.json'), { force: true });
+
+const setNames = [...new Set(headNames.flatMap((h) => Object.keys(results[h].ways)))];
+for (const set of setNames) oneShotLines(results, set);
+
+// The table: means ± std over every (split, seed) training of each head.
+const devSets = (r) =>
+  r.trainings.map(
+    (t) =>
+      meanStd(
+        Object.entries(t.oneShot)
+          .filter(([n]) => n.includes(`${path.sep}runs${path.sep}holdout-`))
+          .flatMap(([, e]) => e),
+      ).mean,
+  );
+const summary = (values, f) => {
+  const v = values.filter((x) => Number.isFinite(x));
+  if (v.length === 0) return '–';
+  const { mean, std } = meanStd(v);
+  return v.length > 1 ? `${f(mean)} ± ${f(std).replace('%', '')}` : f(mean);
+};
+const held = splits.some((s) => s.holdout.length > 0);
+const header = held
+  ? ['head', '20-way one-shot error', 'verification acc.', 'TAR@FAR=1e-2', 'AUC', 'EER', 'P@1', 'MAP@R', 's / training']
+  : ['head', 's / training'];
+const rows = headNames.map((h) => {
+  const t = results[h].trainings;
+  const col = (key, f) =>
+    summary(
+      t.map((x) => x[key]),
+      f,
+    );
+  const dec = (v) => v.toFixed(3);
+  const secs = `${meanStd(t.map((x) => x.seconds)).mean.toFixed(0)}`;
+  if (!held) return [HEADS[h].title, secs];
+  return [
+    HEADS[h].title,
+    summary(devSets(results[h]), pct),
+    col('verificationAccuracy', pct),
+    col('tarAtFar1e2', pct),
+    col('auc', dec),
+    col('eer', pct),
+    col('precisionAt1', dec),
+    col('mapAtR', dec),
+    secs,
+  ];
+});
+const table = [
+  `| ${header.join(' | ')} |`,
+  `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+console.log(`\n${table}\n`);
+
+const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const setting =
+  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
+  `${epochs} epochs, batch ${batchSize}, Adam ${learningRate} with cosine decay, ` +
+  `${augment ? 'random affine augmentation' : 'no augmentation'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
+  `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet; verification: ${pairCount} pairs (10 folds)`;
+const seconds = (Date.now() - t0) / 1000;
+writeFileSync(
+  path.join(out, 'results.md'),
+  `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${setting}; ${seconds.toFixed(0)} s).\n\n${table}\n`,
+);
+writeFileSync(path.join(out, 'results.json'), `${JSON.stringify({ command, setting, seconds, results }, null, 1)}\n`);
+
+if (args.figures !== 'false' && held) {
+  const titles = Object.fromEntries(headNames.map((h) => [h, HEADS[h].title]));
+  await render(
+    rocSpec(
+      headNames.flatMap((h) => {
+        const roc = results[h].trainings[0].roc;
+        return roc.fpr.map((fpr, i) => ({ head: titles[h], fpr, tpr: roc.tpr[i] }));
+      }),
+      'Verification ROC on alphabets never seen in training (first training of each head)',
+    ),
+    path.join(out, 'roc'),
+  );
+  await render(
+    oneShotSpec(
+      headNames.flatMap((h) => devSets(results[h]).map((e) => ({ head: titles[h], error: 100 * e }))),
+      headNames.map((h) => titles[h]),
+      '20-way one-shot error on held-out alphabets (bar: mean; ticks: each training)',
+    ),
+    path.join(out, 'one-shot'),
+  );
+  console.log(`figures: ${path.join(out, 'roc.png')}, ${path.join(out, 'one-shot.png')} (+ .svg)`);
+}
+console.log(
+  `results: ${path.join(out, 'results.md')}, results.json; models: ${path.join(out, '<head>', 'embedder')} (${seconds.toFixed(0)} s in all)`,
+);

@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+
+/**
+ * The Omniglot example's runs-folder reader (examples/omniglot/runs.mjs) on folders built here in the
+ * public layout: known one-shot answers, any image size resized to the network input, and a clear
+ * error for each kind of broken folder. The reader is ESM, so a probe script runs it.
+ */
+const root = path.resolve(__dirname, '../..');
+
+interface ProbeRun {
+  name: string;
+  training: number;
+  test: number;
+  answers: number[];
+  pixels: number;
+  testInk: number[];
+}
+interface Probe {
+  runs?: ProbeRun[];
+  errors?: number[];
+  error?: string;
+}
+
+function probe(dir: string, size = 28): Probe {
+  const out = execFileSync(process.execPath, [path.join(root, 'test/examples/runsProbe.mjs'), dir, String(size)], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as Probe;
+}
+
+/** A black-on-white PNG, `width`×`height`, black where `ink(x, y)` (x, y in [0, 1)). */
+function png(width: number, height: number, ink: (x: number, y: number) => boolean): Buffer {
+  const image = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = ink(x / width, y / height) ? 0 : 255;
+      image.data.set([v, v, v, 255], 4 * (y * width + x));
+    }
+  }
+  return PNG.sync.write(image);
+}
+
+/** Class k of n: a vertical bar at its own place, so raw pixels tell the classes apart. */
+const bar = (k: number, n: number) => (x: number) => x >= k / n && x < (k + 1) / n;
+
+/**
+ * Writes `<base>/<run>/…` with `n` classes. Test item i belongs to training class `order[i]`; training
+ * images are `w`×`h`, test images `tw`×`th`.
+ */
+function makeRun(base: string, run: string, n: number, order: number[], sizes = { w: 105, h: 105, tw: 105, th: 105 }) {
+  mkdirSync(path.join(base, run, 'training'), { recursive: true });
+  mkdirSync(path.join(base, run, 'test'), { recursive: true });
+  const pad = (i: number) => String(i + 1).padStart(2, '0');
+  const lines: string[] = [];
+  for (let k = 0; k < n; k++) {
+    writeFileSync(path.join(base, run, 'training', `class${pad(k)}.png`), png(sizes.w, sizes.h, bar(k, n)));
+  }
+  order.forEach((k, i) => {
+    writeFileSync(path.join(base, run, 'test', `item${pad(i)}.png`), png(sizes.tw, sizes.th, bar(k, n)));
+    lines.push(`${run}/test/item${pad(i)}.png ${run}/training/class${pad(k)}.png`);
+  });
+  writeFileSync(path.join(base, run, 'class_labels.txt'), `${lines.join('\n')}\n`);
+}
+
+describe('[examples] Omniglot runs folders', () => {
+  let base: string;
+  beforeEach(() => {
+    base = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-runs-'));
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  test('reads every runNN folder, maps each test item to its class, and scores one-shot by nearest neighbour', () => {
+    makeRun(base, 'run01', 4, [2, 0, 3, 1]);
+    makeRun(base, 'run02', 5, [4, 3, 2, 1, 0]);
+    const r = probe(base);
+    expect(r.error).toBeUndefined();
+    expect(r.runs!.map((x) => [x.name, x.training, x.test])).toEqual([
+      ['run01', 4, 4],
+      ['run02', 5, 5],
+    ]);
+    expect(r.runs![0]!.answers).toEqual([2, 0, 3, 1]);
+    expect(r.runs![1]!.answers).toEqual([4, 3, 2, 1, 0]);
+    expect(r.errors).toEqual([0, 0]);
+  });
+
+  test('a wrong answer in class_labels.txt costs exactly 1/n', () => {
+    makeRun(base, 'run01', 4, [0, 1, 2, 3]);
+    // Item 1 is drawn as class 1 but labelled class 2: its nearest training image is class 1, so it is wrong.
+    const labels = path.join(base, 'run01', 'class_labels.txt');
+    writeFileSync(
+      labels,
+      ['item01 class01', 'item02 class03', 'item03 class03', 'item04 class04']
+        .map((l) => l.replace(/(item\d+) (class\d+)/, 'run01/test/$1.png run01/training/$2.png'))
+        .join('\n'),
+    );
+    expect(probe(base).errors).toEqual([0.25]);
+  });
+
+  test('a single run folder can be given directly', () => {
+    makeRun(base, 'run07', 3, [1, 2, 0]);
+    const r = probe(path.join(base, 'run07'));
+    expect(r.runs!.map((x) => x.name)).toEqual(['run07']);
+    expect(r.errors).toEqual([0]);
+  });
+
+  test('images of any size are resized to the network input, ink preserved', () => {
+    makeRun(base, 'run01', 2, [0, 1], { w: 50, h: 37, tw: 211, th: 64 });
+    for (const size of [28, 20]) {
+      const r = probe(base, size);
+      expect(r.runs![0]!.pixels).toBe(size * size);
+      // Each test image is half ink (one of two vertical halves).
+      for (const ink of r.runs![0]!.testInk) expect(ink).toBeCloseTo(0.5, 2);
+      expect(r.errors).toEqual([0]);
+    }
+  });
+
+  test('a missing folder, labels file, image or a malformed line is a clear error naming the file', () => {
+    expect(probe(path.join(base, 'nowhere')).error).toMatch(/nowhere: not a folder/);
+    mkdirSync(path.join(base, 'empty'));
+    expect(probe(path.join(base, 'empty')).error).toMatch(/no run folders .*class_labels\.txt/);
+
+    makeRun(base, 'run01', 3, [0, 1, 2]);
+    rmSync(path.join(base, 'run01', 'test', 'item02.png'));
+    expect(probe(base).error).toMatch(/class_labels\.txt:2: test image run01\/test\/item02\.png not found/);
+
+    makeRun(base, 'run01', 3, [0, 1, 2]);
+    rmSync(path.join(base, 'run01', 'training', 'class03.png'));
+    expect(probe(base).error).toMatch(/class_labels\.txt:3: training image run01\/training\/class03\.png not found/);
+
+    makeRun(base, 'run01', 3, [0, 1, 2]);
+    writeFileSync(path.join(base, 'run01', 'class_labels.txt'), 'run01/test/item01.png\n');
+    expect(probe(base).error).toMatch(/class_labels\.txt:1: malformed line "run01\/test\/item01\.png"/);
+
+    makeRun(base, 'run01', 3, [0, 1, 2]);
+    writeFileSync(path.join(base, 'run01', 'class_labels.txt'), '\n\n');
+    expect(probe(base).error).toMatch(/class_labels\.txt: no test images listed/);
+
+    makeRun(base, 'run01', 3, [0, 1, 2]);
+    writeFileSync(path.join(base, 'run01', 'test', 'item01.png'), 'not a png');
+    expect(probe(base).error).toMatch(/item01\.png: not a readable PNG image/);
+  });
+});
