@@ -30,7 +30,7 @@ export function backbone(kind, { size, width, embeddingSize, dropout, seed }) {
     h = tf.layers.reLU().apply(h);
   }
   if (dropout > 0) h = tf.layers.dropout({ rate: dropout, seed: seed + 7 }).apply(h);
-  h = tf.layers.flatten().apply(h);
+  if (kind === 'cnn') h = tf.layers.flatten().apply(h);
   h = tf.layers.dense({ units: embeddingSize, kernelInitializer: init(seed + 5) }).apply(h);
   // insightface fixes this BN's scale at 1; tfjs 4.22's BatchNormalization with `scale: false` throws in
   // training ("reading 'read'" of the missing gamma), so the scale is learned here.

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
 import { randomAffine } from './augment.mjs';
+import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, HEADS } from './models.mjs';
 import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
@@ -125,7 +126,15 @@ console.log(`backend ${backendText}`);
 
 const t0 = Date.now();
 const alphabets = loadOmniglot({ size });
-const external = args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size }) }));
+/** Runs `f`, turning a thrown data or argument error into a one-line message and exit code 2. */
+function orFail(f) {
+  try {
+    return f();
+  } catch (err) {
+    return fail(err.message);
+  }
+}
+const external = orFail(() => args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size }) })));
 
 /** Held-out alphabet lists to train and test on. */
 function holdouts() {
@@ -157,14 +166,14 @@ function embedder(model) {
 }
 
 /** What a split tests on: its one-shot runs (written in the public layout and read back), pairs and images. */
-function testSet(holdout, index) {
+function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
   const { train, heldOut } = splitAlphabets(alphabets, holdout);
   const classes = train.flatMap((a) => a.characters);
   const sets = [];
   if (heldOut.length > 0) {
     const dir = path.join(out, 'runs', `holdout-${holdout.join('+')}`);
     rmSync(dir, { recursive: true, force: true });
-    writeRuns(dir, makeRuns(heldOut, { runsPerAlphabet, seed: 100 + index }));
+    writeRuns(dir, makeRuns(heldOut, { runsPerAlphabet: perAlphabet, seed: 100 + index }));
     sets.push({ name: dir, runs: readRuns(dir, { size }) });
   }
   sets.push(...external);
@@ -318,8 +327,8 @@ if (args.load) {
   for (const head of heads) {
     const meta = JSON.parse(readFileSync(path.join(out, head, 'meta.json'), 'utf8'));
     if (meta.size !== size) fail(`--load: ${head} was trained at --size ${meta.size}; pass --size ${meta.size}`);
-    const model = await tf.loadLayersModel(`file://${path.join(out, head, 'embedder', 'model.json')}`);
-    const split = testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex);
+    const model = await loadModel(path.join(out, head, 'embedder'));
+    const split = orFail(() => testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex, meta.runsPerAlphabet));
     const ways = Object.fromEntries(split.sets.map((s) => [s.name, s.runs[0].training.length]));
     results[head] = { trainings: [await evaluate(model, split)], ways };
     model.dispose();
@@ -328,7 +337,7 @@ if (args.load) {
   process.exit(0);
 }
 
-const splits = holdouts().map((h, i) => testSet(h, i));
+const splits = orFail(() => holdouts().map((h, i) => testSet(h, i)));
 console.log(
   `${alphabets.reduce((n, a) => n + a.characters.length, 0)} characters in ${alphabets.length} alphabets; ` +
     splits
@@ -372,7 +381,7 @@ for (const head of headNames) {
       if (trainings.length === 1) {
         const dir = path.join(out, head);
         mkdirSync(dir, { recursive: true });
-        await built.embedder.save(`file://${path.join(dir, 'embedder')}`);
+        await saveModel(built.embedder, path.join(dir, 'embedder'));
         const meta = {
           head,
           size,
@@ -381,6 +390,7 @@ for (const head of headNames) {
           holdout: split.holdout,
           splitIndex: si,
           seed,
+          runsPerAlphabet,
         };
         writeFileSync(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
       }
