@@ -211,8 +211,22 @@ describe('[metrics]', () => {
         [10, 0.5],
       ];
       expect(Array.from(metrics.oneShot(support, [0, 1], [[9, 0]], [1]).nearest)).toEqual([0]);
-      expect(Array.from(metrics.oneShot(support, [0, 1], [[9, 0]], [1], { distance: 'euclidean' }).nearest)).toEqual([1]);
-      expect(Array.from(metrics.oneShot([[1, 0], [1, 0]], [5, 6], [[2, 0]], [6]).nearest)).toEqual([0]);
+      expect(Array.from(metrics.oneShot(support, [0, 1], [[9, 0]], [1], { distance: 'euclidean' }).nearest)).toEqual([
+        1,
+      ]);
+      expect(
+        Array.from(
+          metrics.oneShot(
+            [
+              [1, 0],
+              [1, 0],
+            ],
+            [5, 6],
+            [[2, 0]],
+            [6],
+          ).nearest,
+        ),
+      ).toEqual([0]);
     });
   });
 
@@ -357,7 +371,16 @@ describe('[metrics]', () => {
       ],
       [
         'oneShot zero support row',
-        () => metrics.oneShot([[0, 0], [1, 0]], [0, 1], [[1, 0]], [0]),
+        () =>
+          metrics.oneShot(
+            [
+              [0, 0],
+              [1, 0],
+            ],
+            [0, 1],
+            [[1, 0]],
+            [0],
+          ),
         /metrics\.oneShot: argument 'support' must be rows with a non-zero, finite norm, but received row 0 with norm 0/,
       ],
       [
