@@ -208,7 +208,9 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
     pairs.b.push(j);
     pairs.isSame.push(same);
   }
-  return { holdout, classes, sets, images, labels, pairs };
+  // The table's one-shot column: the held-out split's own runs, else the first --runs folder.
+  const tableSet = sets[0]?.name;
+  return { holdout, classes, sets, tableSet, images, labels, pairs };
 }
 
 /** Trains one head on the split's training characters; returns the built model and per-epoch loss. */
@@ -407,15 +409,8 @@ const setNames = [...new Set(headNames.flatMap((h) => Object.keys(results[h].way
 for (const set of setNames) oneShotLines(results, set);
 
 // The table: means ± std over every (split, seed) training of each head.
-const devSets = (r) =>
-  r.trainings.map(
-    (t) =>
-      meanStd(
-        Object.entries(t.oneShot)
-          .filter(([n]) => n.includes(`${path.sep}runs${path.sep}holdout-`))
-          .flatMap(([, e]) => e),
-      ).mean,
-  );
+// Each training's mean one-shot error on its split's table runs (held-out alphabets, else the first --runs).
+const devSets = (r) => r.trainings.map((t) => meanStd(t.oneShot[splits[t.split].tableSet] ?? [NaN]).mean);
 const summary = (values, f) => {
   const v = values.filter((x) => Number.isFinite(x));
   if (v.length === 0) return '–';
@@ -425,7 +420,7 @@ const summary = (values, f) => {
 const held = splits.some((s) => s.holdout.length > 0);
 const header = held
   ? ['head', '20-way one-shot error', 'verification acc.', 'TAR@FAR=1e-2', 'AUC', 'EER', 'P@1', 'MAP@R', 's / training']
-  : ['head', 's / training'];
+  : ['head', 'one-shot error', 's / training'];
 const rows = headNames.map((h) => {
   const t = results[h].trainings;
   const col = (key, f) =>
@@ -435,7 +430,7 @@ const rows = headNames.map((h) => {
     );
   const dec = (v) => v.toFixed(3);
   const secs = `${meanStd(t.map((x) => x.seconds)).mean.toFixed(0)}`;
-  if (!held) return [HEADS[h].title, secs];
+  if (!held) return [HEADS[h].title, summary(devSets(results[h]), pct), secs];
   return [
     HEADS[h].title,
     summary(devSets(results[h]), pct),
