@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { integerAtLeast, nonNegativeNumber, positiveNumber } from '../internal/validate';
+import { MAX_LEARNING_RATE } from '../internal/limits';
+import { integerAtLeast, knownKeys, positiveNumber, positiveNumberAtMost } from '../internal/validate';
 import { stepsOfFit } from './trainingSteps';
 
 /** A learning rate as a function of the optimizer step (0-based) and the total number of steps. */
@@ -49,6 +50,7 @@ export class LearningRateScheduler extends tfl.Callback {
 
   constructor(args: LearningRateSchedulerArgs) {
     super();
+    knownKeys('callbacks.LearningRateScheduler', 'args', args, ['schedule', 'totalSteps']);
     if (typeof args?.schedule !== 'function') {
       throw new MarginArgumentError(
         'callbacks.LearningRateScheduler',
@@ -133,11 +135,22 @@ export interface WarmupScheduleArgs {
   totalSteps?: number;
 }
 
-function warmupArgs(where: string, args: WarmupScheduleArgs): { lr: number; warmup: number } {
+const WARMUP_KEYS = ['learningRate', 'warmupSteps', 'totalSteps'] as const;
+
+function warmupArgs(where: string, args: WarmupScheduleArgs, own: readonly string[]): { lr: number; warmup: number } {
+  knownKeys(where, 'args', args, [...WARMUP_KEYS, ...own]);
   return {
-    lr: positiveNumber(where, 'learningRate', args?.learningRate),
+    lr: positiveNumberAtMost(where, 'learningRate', args?.learningRate, MAX_LEARNING_RATE),
     warmup: integerAtLeast(where, 'warmupSteps', args.warmupSteps ?? 0, 0),
   };
+}
+
+/** A floor rate in `[0, lr]`: above the peak, the schedule would rise and overflow. */
+function floorRate(where: string, argument: string, value: unknown, lr: number): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= lr)) {
+    throw new MarginArgumentError(where, argument, `a number in [0, learningRate = ${lr}]`, value);
+  }
+  return value;
 }
 
 /**
@@ -148,9 +161,9 @@ export function polynomialDecay(
   args: WarmupScheduleArgs & { power?: number; endLearningRate?: number },
 ): LearningRateScheduler {
   const where = 'callbacks.polynomialDecay';
-  const { lr, warmup } = warmupArgs(where, args);
+  const { lr, warmup } = warmupArgs(where, args, ['power', 'endLearningRate']);
   const power = positiveNumber(where, 'power', args.power ?? 2);
-  const end = nonNegativeNumber(where, 'endLearningRate', args.endLearningRate ?? 0);
+  const end = floorRate(where, 'endLearningRate', args.endLearningRate ?? 0, lr);
   return new LearningRateScheduler({
     ...(args.totalSteps === undefined ? {} : { totalSteps: args.totalSteps }),
     schedule: (step, total) => {
@@ -167,8 +180,8 @@ export function polynomialDecay(
  */
 export function cosineDecay(args: WarmupScheduleArgs & { minLearningRate?: number }): LearningRateScheduler {
   const where = 'callbacks.cosineDecay';
-  const { lr, warmup } = warmupArgs(where, args);
-  const min = nonNegativeNumber(where, 'minLearningRate', args.minLearningRate ?? 0);
+  const { lr, warmup } = warmupArgs(where, args, ['minLearningRate']);
+  const min = floorRate(where, 'minLearningRate', args.minLearningRate ?? 0, lr);
   return new LearningRateScheduler({
     ...(args.totalSteps === undefined ? {} : { totalSteps: args.totalSteps }),
     schedule: (step, total) => {
@@ -185,8 +198,8 @@ export function cosineDecay(args: WarmupScheduleArgs & { minLearningRate?: numbe
  */
 export function stepDecay(args: WarmupScheduleArgs & { boundaries: number[]; factor?: number }): LearningRateScheduler {
   const where = 'callbacks.stepDecay';
-  const { lr, warmup } = warmupArgs(where, args);
-  const factor = positiveNumber(where, 'factor', args.factor ?? 0.1);
+  const { lr, warmup } = warmupArgs(where, args, ['boundaries', 'factor']);
+  const factor = positiveNumberAtMost(where, 'factor', args.factor ?? 0.1, 1, ' (a decay)');
   const boundaries = args.boundaries;
   if (
     !Array.isArray(boundaries) ||

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { integerAtLeast, numberInRange } from '../internal/validate';
+import { integerAtLeast, knownKeys, numberInRange } from '../internal/validate';
 import { MarginSoftmaxHead } from '../layers/marginSoftmaxHead';
 
 /** Arguments of {@link MarginWarmup}. */
@@ -35,6 +35,7 @@ export class MarginWarmup extends tfl.Callback {
   constructor(args: MarginWarmupArgs) {
     super();
     const where = 'callbacks.marginWarmup';
+    knownKeys(where, 'args', args, ['head', 'warmupSteps', 'mode', 'from']);
     if (!(args?.head instanceof MarginSoftmaxHead)) {
       throw new MarginArgumentError(where, 'head', 'a margin head (arcFace, cosFace, sphereFace, ...)', args?.head);
     }

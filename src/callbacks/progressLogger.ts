@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { integerAtLeast } from '../internal/validate';
+import { MAX_BAR_WIDTH } from '../internal/limits';
+import { integerInRange, knownKeys } from '../internal/validate';
 import { resolveLogs } from './resolveLogs';
 import { stepsOfFit } from './trainingSteps';
 
@@ -70,6 +71,7 @@ export class ProgressLogger extends tfl.Callback {
   constructor(args: ProgressLoggerArgs = {}) {
     super();
     const where = 'callbacks.progressLogger';
+    knownKeys(where, 'args', args, ['stream', 'logFile', 'logFormat', 'barWidth']);
     const stdout = (globalThis as { process?: { stdout?: ProgressStream } }).process?.stdout;
     this.stream = args.stream ?? stdout ?? null;
     if (this.stream !== null && typeof this.stream.write !== 'function') {
@@ -83,7 +85,7 @@ export class ProgressLogger extends tfl.Callback {
     if (format !== 'csv' && format !== 'jsonl')
       throw new MarginArgumentError(where, 'logFormat', "'csv' or 'jsonl'", format);
     this.logFormat = format;
-    this.barWidth = integerAtLeast(where, 'barWidth', args.barWidth ?? 24, 1);
+    this.barWidth = integerInRange(where, 'barWidth', args.barWidth ?? 24, 1, MAX_BAR_WIDTH);
     this.fs = this.logFile === null ? null : nodeFileSystem();
     if (this.logFile !== null && this.fs === null) {
       throw new MarginArgumentError(

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError, receivedText } from '../internal/errors';
-import { integerAtLeast } from '../internal/validate';
+import { integerAtLeast, knownKeys } from '../internal/validate';
 import { embeddingModel } from '../layers/embeddingModel';
 import type { PairFlags } from '../metrics/input';
 import { verification, type VerificationOptions, type VerificationResult } from '../metrics/verification';
@@ -36,6 +36,17 @@ export class VerificationCallback extends tfl.Callback {
   constructor(args: VerificationCallbackArgs) {
     super();
     const where = 'callbacks.verificationCallback';
+    knownKeys(where, 'args', args, [
+      'pairs',
+      'embeddingModel',
+      'everyEpochs',
+      'batchSize',
+      'onResult',
+      'folds',
+      'distance',
+      'normalize',
+      'far',
+    ]);
     const pairs = args?.pairs;
     if (
       pairs === undefined ||

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError, receivedText } from '../internal/errors';
-import { integerAtLeast, optionalSeed } from '../internal/validate';
+import { MAX_BATCH_SIZE } from '../internal/limits';
+import { integerAtLeast, knownKeys, optionalSeed } from '../internal/validate';
 
 /** Arguments of {@link classBalancedSampler}. */
 export interface ClassBalancedSamplerArgs {
@@ -70,12 +71,21 @@ export function classBalancedSampler(
     else members.push(i);
   }
   const classes = Array.from(byClass.keys()).sort((a, b) => a - b);
+  knownKeys(where, 'args', args, ['samplesPerClass', 'classesPerBatch', 'batchesPerEpoch', 'seed']);
   const m = integerAtLeast(where, 'samplesPerClass', args.samplesPerClass ?? 4, 1);
   const k = integerAtLeast(where, 'classesPerBatch', args.classesPerBatch ?? classes.length, 1);
   if (k > classes.length) {
     throw new MarginArgumentError(where, 'classesPerBatch', `at most the number of classes (${classes.length})`, k);
   }
   const batchSize = k * m;
+  if (batchSize > MAX_BATCH_SIZE) {
+    throw new MarginArgumentError(
+      where,
+      'samplesPerClass',
+      `at most ${Math.floor(MAX_BATCH_SIZE / k)} with ${k} classes per batch (a batch holds at most ${MAX_BATCH_SIZE} indices)`,
+      m,
+    );
+  }
   const batchesPerEpoch = integerAtLeast(
     where,
     'batchesPerEpoch',

@@ -33,6 +33,29 @@ export function integerAtLeast(where: string, argument: string, value: unknown, 
   return value;
 }
 
+/** Throws unless `value` is an integer in `[min, max]`; `why` explains the upper bound. */
+export function integerInRange(
+  where: string,
+  argument: string,
+  value: unknown,
+  min: number,
+  max: number,
+  why = '',
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new MarginArgumentError(where, argument, `an integer in [${min}, ${max}]${why}`, value);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number in `(0, max]`; `why` explains the upper bound. */
+export function positiveNumberAtMost(where: string, argument: string, value: unknown, max: number, why = ''): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new MarginArgumentError(where, argument, `a finite number in (0, ${max}]${why}`, value);
+  }
+  return value;
+}
+
 /** An optional initializer seed: `undefined`/`null` (random) or a finite number. */
 export function optionalSeed(where: string, value: unknown): number | null {
   if (value === undefined || value === null) return null;

@@ -1,5 +1,6 @@
+import { cosineMarginInRange, multiplicativeFactorInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
-import { nonNegativeNumber, numberInRange, positiveNumber } from '../internal/validate';
+import { numberInRange } from '../internal/validate';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { checkLayerKeys, registerLayer } from './layerConfig';
@@ -48,9 +49,9 @@ export class CombinedMargin extends MarginSoftmaxHead {
   constructor(args: CombinedMarginArgs) {
     checkLayerKeys('CombinedMargin', args, [...MARGIN_HEAD_KEYS, 'm1', 'm2', 'm3', 'scale', 'gradient']);
     super(args, 'CombinedMargin');
-    this.m1 = positiveNumber('CombinedMargin', 'm1', args.m1 ?? 1);
+    this.m1 = multiplicativeFactorInRange('CombinedMargin', 'm1', args.m1 ?? 1);
     this.m2 = numberInRange('CombinedMargin', 'm2', args.m2 ?? 0.5, 0, Math.PI);
-    this.m3 = nonNegativeNumber('CombinedMargin', 'm3', args.m3 ?? 0);
+    this.m3 = cosineMarginInRange('CombinedMargin', 'm3', args.m3 ?? 0);
     this.scale = scaleArg('CombinedMargin', args.scale, 64);
     this.gradient = gradientArg('CombinedMargin', args.gradient);
     this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);

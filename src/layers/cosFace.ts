@@ -1,5 +1,5 @@
+import { cosineMarginInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
-import { nonNegativeNumber } from '../internal/validate';
 import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import type { TargetMargin } from '../ops/margins/targetMargin';
 import { checkLayerKeys, registerLayer } from './layerConfig';
@@ -36,7 +36,7 @@ export class CosFace extends MarginSoftmaxHead {
   constructor(args: CosFaceArgs) {
     checkLayerKeys('CosFace', args, [...MARGIN_HEAD_KEYS, 'margin', 'scale']);
     super(args, 'CosFace');
-    this.margin = nonNegativeNumber('CosFace', 'margin', args.margin ?? 0.35);
+    this.margin = cosineMarginInRange('CosFace', 'margin', args.margin ?? 0.35);
     this.scale = scaleArg('CosFace', args.scale, 64);
     this.psi = additiveCosineMargin(this.margin);
   }

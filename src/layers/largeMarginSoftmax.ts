@@ -1,6 +1,7 @@
+import { MAX_UNNORMALIZED_EMBEDDING } from '../internal/limits';
+import { integerMarginInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { integerAtLeast } from '../internal/validate';
 import { multiplicativeAngularMargin } from '../ops/margins/multiplicativeAngularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { lambdaAt, lambdaValue, type LambdaSchedule, parseLambda } from './lambdaSchedule';
@@ -43,7 +44,7 @@ abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
   protected constructor(args: LargeMarginSoftmaxArgs, where: string) {
     checkLayerKeys(where, args, KEYS);
     super(args, where);
-    this.margin = integerAtLeast(where, 'margin', args.margin ?? 4, 1);
+    this.margin = integerMarginInRange(where, 'margin', args.margin ?? 4);
     this.scale = scaleArg(where, args.scale, 1);
     this.lambda = parseLambda(where, args.lambda);
     this.gradient = gradientArg(where, args.gradient);
@@ -51,6 +52,10 @@ abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
   }
 
   protected abstract normalizesWeights(): boolean;
+
+  protected override embeddingBound(): number {
+    return MAX_UNNORMALIZED_EMBEDDING;
+  }
 
   protected targetMargin(): TargetMargin {
     return this.psi;

@@ -1,7 +1,8 @@
+import { checkWeightSize, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MarginArgumentError, describe } from '../internal/errors';
-import { booleanArg, floatTensor, integerAtLeast, optionalSeed, positiveNumber, rankIs } from '../internal/validate';
+import { MarginArgumentError, describe, receivedText } from '../internal/errors';
+import { booleanArg, floatTensor, integerAtLeast, optionalSeed, rankIs } from '../internal/validate';
 import { canReadSync } from '../internal/syncRead';
 import { parseLabels } from '../losses/labels';
 import { checkLabelValues } from '../ops/validateLabels';
@@ -132,6 +133,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       );
     }
     this.inputDim = d;
+    checkWeightSize(this.headName, 'numClasses', this.numClasses, d * this.geometry().subCenters);
     const columns = this.numClasses * this.geometry().subCenters;
     this.kernel = this.addWeight(
       'kernel',
@@ -173,7 +175,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       }
       if (x.shape[0] === 0) throw new MarginArgumentError(this.headName, 'embeddings', 'a non-empty batch', x);
       const g = this.geometry();
-      const options = { ...g, margin: this.currentMargin() };
+      const options = { ...g, margin: this.currentMargin(), checkTargets: false };
       if (labels === null) {
         if (this.checkInputs) this.checkValues(x, null);
         return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, null, null, options);
@@ -199,19 +201,47 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     return [inputs[0]!, inputs[1]!];
   }
 
-  /** The values `checkInputs` reads: the labels and `Σ (x − x)`, NaN exactly when some embedding is not finite. */
+  /**
+   * Largest embedding entry magnitude the head accepts: unbounded (finite) for heads that normalize
+   * the embeddings; heads whose logits carry `|x|` bound it so the logits stay within float32.
+   */
+  protected embeddingBound(): number {
+    return Infinity;
+  }
+
+  /**
+   * The values `checkInputs` reads: the labels, then `Σ (x − x)` (NaN exactly when some embedding is
+   * not finite), then `max |x|` when the head bounds it.
+   */
   private valueProbe(x: tf.Tensor, labels: tf.Tensor | null): tf.Tensor {
     return tf.tidy(() => {
-      const finite = tf.reshape(tf.sum(tf.sub(x, x)), [1]);
-      return labels === null ? finite : tf.concat([tf.cast(tf.reshape(labels, [-1]), 'float32'), finite]);
+      const parts = [tf.reshape(tf.sum(tf.sub(x, x)), [1])];
+      if (labels !== null) parts.unshift(tf.cast(tf.reshape(labels, [-1]), 'float32'));
+      if (Number.isFinite(this.embeddingBound())) parts.push(tf.reshape(tf.max(tf.abs(x)), [1]));
+      return tf.concat(parts);
     });
   }
 
+  /** Index of the finiteness entry in the probe. */
+  private finiteAt(values: ArrayLike<number>): number {
+    return values.length - (Number.isFinite(this.embeddingBound()) ? 2 : 1);
+  }
+
   private checkProbe(values: ArrayLike<number>, hasLabels: boolean): void {
-    if (Number.isNaN(values[values.length - 1])) {
+    const at = this.finiteAt(values);
+    if (Number.isNaN(values[at])) {
       throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', 'NaN or Infinity');
     }
-    if (hasLabels) checkLabelValues(this.headName, values, this.numClasses, values.length - 1);
+    const bound = this.embeddingBound();
+    if (Number.isFinite(bound) && values[at + 1]! > Math.fround(bound)) {
+      throw new MarginArgumentError(
+        this.headName,
+        'embeddings',
+        `entries of magnitude at most ${bound} (the logits carry |x| and must stay within float32)`,
+        receivedText(`an entry of magnitude ${values[at + 1]}`),
+      );
+    }
+    if (hasLabels) checkLabelValues(this.headName, values, this.numClasses, at);
   }
 
   /** One device read (skipped on webgpu, see {@link MarginHeadArgs.checkInputs}). */
@@ -220,7 +250,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     const probe = this.valueProbe(x, labels);
     const values = probe.dataSync();
     probe.dispose();
-    if (Number.isNaN(values[values.length - 1])) this.rejectNonFinite(x.dataSync(), x.shape[1] ?? 1);
+    if (Number.isNaN(values[this.finiteAt(values)])) this.rejectNonFinite(x.dataSync(), x.shape[1] ?? 1);
     this.checkProbe(values, labels !== null);
   }
 
@@ -246,7 +276,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     const probe = this.valueProbe(x, labels ?? null);
     try {
       const values = await probe.data();
-      if (Number.isNaN(values[values.length - 1])) this.rejectNonFinite(await x.data(), x.shape[1] ?? 1);
+      if (Number.isNaN(values[this.finiteAt(values)])) this.rejectNonFinite(await x.data(), x.shape[1] ?? 1);
       this.checkProbe(values, labels !== undefined);
     } finally {
       probe.dispose();
@@ -267,7 +297,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
 
 /** Validates a logit scale. */
 export function scaleArg(where: string, value: unknown, fallback: number): number {
-  return positiveNumber(where, 'scale', value ?? fallback);
+  return scaleInRange(where, value ?? fallback);
 }
 
 /** Validates the gradient mode. */

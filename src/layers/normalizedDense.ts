@@ -1,7 +1,8 @@
+import { checkWeightSize, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { booleanArg, integerAtLeast, optionalSeed, positiveNumber } from '../internal/validate';
+import { booleanArg, integerAtLeast, optionalSeed } from '../internal/validate';
 import { normalizedLinear } from '../ops/normalizedLinear';
 import {
   checkLayerKeys,
@@ -60,7 +61,7 @@ export class NormalizedDense extends tfl.layers.Layer {
     this.units = integerAtLeast(where, 'units', args.units, 1);
     this.normalizeInputs = booleanArg(where, 'normalizeInputs', args.normalizeInputs ?? true);
     this.normalizeWeights = booleanArg(where, 'normalizeWeights', args.normalizeWeights ?? true);
-    this.scale = positiveNumber(where, 'scale', args.scale ?? 1);
+    this.scale = scaleInRange(where, args.scale ?? 1);
     this.learnScale = booleanArg(where, 'learnScale', args.learnScale ?? false);
     this.seed = optionalSeed(where, args.seed);
   }
@@ -71,6 +72,7 @@ export class NormalizedDense extends tfl.layers.Layer {
     if (shape.length !== 2 || typeof inputDim !== 'number') {
       throw new MarginArgumentError('NormalizedDense', 'inputShape', '[batch, inputDim] with a known inputDim', shape);
     }
+    checkWeightSize('NormalizedDense', 'units', this.units, inputDim);
     this.kernel = this.addWeight(
       'kernel',
       [inputDim, this.units],

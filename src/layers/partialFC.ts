@@ -1,3 +1,4 @@
+import { checkWeightSize, cosineMarginInRange, multiplicativeFactorInRange, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError, describe } from '../internal/errors';
@@ -10,7 +11,6 @@ import {
   nonNegativeNumber,
   numberInRange,
   optionalSeed,
-  positiveNumber,
   rankIs,
 } from '../internal/validate';
 import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
@@ -111,10 +111,10 @@ export class PartialFC extends tfl.layers.Layer {
       throw new MarginArgumentError(where, 'sampleRate', 'a number in (0, 1]', rate);
     }
     this.sampleRate = rate;
-    this.m1 = positiveNumber(where, 'm1', args.m1 ?? 1);
+    this.m1 = multiplicativeFactorInRange(where, 'm1', args.m1 ?? 1);
     this.m2 = numberInRange(where, 'm2', args.m2 ?? 0.5, 0, Math.PI);
-    this.m3 = nonNegativeNumber(where, 'm3', args.m3 ?? 0);
-    this.scale = positiveNumber(where, 'scale', args.scale ?? 64);
+    this.m3 = cosineMarginInRange(where, 'm3', args.m3 ?? 0);
+    this.scale = scaleInRange(where, args.scale ?? 64);
     this.learningRate = nonNegativeNumber(where, 'learningRate', args.learningRate ?? 0.1);
     this.momentum = numberInRange(where, 'momentum', args.momentum ?? 0.9, 0, 1);
     this.weightDecay = nonNegativeNumber(where, 'weightDecay', args.weightDecay ?? 5e-4);
@@ -144,6 +144,7 @@ export class PartialFC extends tfl.layers.Layer {
         `shape ${describe(shapes[0])}`,
       );
     }
+    checkWeightSize('PartialFC', 'numClasses', this.numClasses, d);
     const init = tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed });
     this.centres = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
     this.tap = this.addWeight('update_tap', [], 'float32', tfl.initializers.zeros(), undefined, true);
@@ -183,6 +184,7 @@ export class PartialFC extends tfl.layers.Layer {
         subCenters: 1,
         gradient: 'exact' as const,
         kernelLayout: 'rows' as const,
+        checkTargets: false,
       };
       const centres = this.centres.read();
       if (list.length === 1) {

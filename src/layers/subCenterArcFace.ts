@@ -1,6 +1,7 @@
+import { subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../internal/errors';
-import { floatTensor, integerAtLeast, numberInRange, rankIs } from '../internal/validate';
+import { floatTensor, numberInRange, rankIs } from '../internal/validate';
 import { parseLabels } from '../losses/labels';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
@@ -53,7 +54,7 @@ export class SubCenterArcFace extends MarginSoftmaxHead {
   constructor(args: SubCenterArcFaceArgs) {
     checkLayerKeys('SubCenterArcFace', args, [...MARGIN_HEAD_KEYS, 'subCenters', 'margin', 'scale', 'gradient']);
     super(args, 'SubCenterArcFace');
-    this.subCenters = integerAtLeast('SubCenterArcFace', 'subCenters', args.subCenters ?? 3, 1);
+    this.subCenters = subCentersInRange('SubCenterArcFace', 'subCenters', args.subCenters ?? 3);
     this.margin = numberInRange('SubCenterArcFace', 'margin', args.margin ?? 0.5, 0, Math.PI);
     this.scale = scaleArg('SubCenterArcFace', args.scale, 64);
     this.gradient = gradientArg('SubCenterArcFace', args.gradient);

@@ -1,4 +1,5 @@
-import { booleanArg, knownKeys, numberInRange, positiveNumber } from '../internal/validate';
+import { scaleInRange } from '../internal/bounds';
+import { booleanArg, knownKeys, numberInRange } from '../internal/validate';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
 import type { LossFunction } from './softmaxCrossEntropyWith';
@@ -11,7 +12,7 @@ import type { LossFunction } from './softmaxCrossEntropyWith';
 export function arcFaceLoss(config: { scale?: number; margin?: number; easyMargin?: boolean } = {}): LossFunction {
   const where = 'losses.arcFaceLoss';
   knownKeys(where, 'config', config, ['scale', 'margin', 'easyMargin']);
-  const scale = positiveNumber(where, 'scale', config.scale ?? 64);
+  const scale = scaleInRange(where, config.scale ?? 64);
   const margin = numberInRange(where, 'margin', config.margin ?? 0.5, 0, Math.PI);
   const easyMargin = booleanArg(where, 'easyMargin', config.easyMargin ?? false);
   return marginCrossEntropyLoss(where, additiveAngularMargin(margin, easyMargin), scale, 'exact');

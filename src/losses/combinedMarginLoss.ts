@@ -1,4 +1,5 @@
-import { knownKeys, nonNegativeNumber, numberInRange, positiveNumber } from '../internal/validate';
+import { cosineMarginInRange, multiplicativeFactorInRange, scaleInRange } from '../internal/bounds';
+import { knownKeys, numberInRange } from '../internal/validate';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
 import type { LossFunction } from './softmaxCrossEntropyWith';
@@ -13,9 +14,9 @@ export function combinedMarginLoss(
 ): LossFunction {
   const where = 'losses.combinedMarginLoss';
   knownKeys(where, 'config', config, ['scale', 'm1', 'm2', 'm3']);
-  const scale = positiveNumber(where, 'scale', config.scale ?? 64);
-  const m1 = positiveNumber(where, 'm1', config.m1 ?? 1);
+  const scale = scaleInRange(where, config.scale ?? 64);
+  const m1 = multiplicativeFactorInRange(where, 'm1', config.m1 ?? 1);
   const m2 = numberInRange(where, 'm2', config.m2 ?? 0.5, 0, Math.PI);
-  const m3 = nonNegativeNumber(where, 'm3', config.m3 ?? 0);
+  const m3 = cosineMarginInRange(where, 'm3', config.m3 ?? 0);
   return marginCrossEntropyLoss(where, combinedAngularMargin(m1, m2, m3), scale, 'exact');
 }

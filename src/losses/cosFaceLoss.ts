@@ -1,4 +1,5 @@
-import { knownKeys, nonNegativeNumber, positiveNumber } from '../internal/validate';
+import { cosineMarginInRange, scaleInRange } from '../internal/bounds';
+import { knownKeys } from '../internal/validate';
 import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
 import type { LossFunction } from './softmaxCrossEntropyWith';
@@ -12,7 +13,7 @@ import type { LossFunction } from './softmaxCrossEntropyWith';
 export function cosFaceLoss(config: { scale?: number; margin?: number } = {}): LossFunction {
   const where = 'losses.cosFaceLoss';
   knownKeys(where, 'config', config, ['scale', 'margin']);
-  const scale = positiveNumber(where, 'scale', config.scale ?? 64);
-  const margin = nonNegativeNumber(where, 'margin', config.margin ?? 0.35);
+  const scale = scaleInRange(where, config.scale ?? 64);
+  const margin = cosineMarginInRange(where, 'margin', config.margin ?? 0.35);
   return marginCrossEntropyLoss(where, additiveCosineMargin(margin), scale, 'exact');
 }

@@ -7,3 +7,4 @@ export { normalizedLinear, type NormalizedLinearOptions } from './normalizedLine
 export { marginLogits, type MarginLogitsOptions } from './marginLogits';
 export * as margins from './margins/index';
 export { validateLabels } from './validateLabels';
+export { validateTargets } from './validateTargets';

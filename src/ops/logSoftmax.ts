@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { clipToFinite } from '../internal/clipToFinite';
 import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
@@ -24,6 +25,10 @@ export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: numbe
  * magnitude, unlike `log(softmax(x))` which returns `−Infinity` once a probability underflows.
  * Backward: `∂L/∂x = (g − softmax(x) Σ g) / τ`. See the seed note "Softmax loss", improvement 2.
  *
+ * Infinite logits as in {@link softmax}: `−∞` entries (masked classes) stay `−∞` or become the most
+ * negative float (`log 0`), `+∞` entries share all the probability, and a row with no finite logit is
+ * uniform, `−log C` (not `∞ − ∞ = NaN`). A NaN logit gives NaN in its row.
+ *
  * @param logits Float tensor of rank >= 1.
  * @param options `axis` (default −1) and `temperature` (finite, > 0, default 1).
  * @returns Log-probabilities with the shape of `logits`.
@@ -31,7 +36,7 @@ export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: numbe
 export function logSoftmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Tensor {
   const { x, axis, temperature } = parseSoftmaxArgs('ops.logSoftmax', logits, options);
   const f = withCustomGrad(([input], save) => {
-    const z = logSoftmaxForward(input!, axis, temperature);
+    const z = tf.tidy(() => logSoftmaxForward(clipToFinite(input!), axis, temperature));
     save([z]);
     return {
       value: z,

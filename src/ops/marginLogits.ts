@@ -1,7 +1,10 @@
+import { canReadSync } from '../internal/syncRead';
+import { checkLabelValues } from './validateLabels';
+import { scaleInRange, subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
-import { integerAtLeast, positiveNumber, rankIs, tensorArg } from '../internal/validate';
+import { booleanArg, rankIs, tensorArg } from '../internal/validate';
 import { oneHotFloat } from '../internal/oneHot';
 import { replaceEntries } from '../internal/replaceEntries';
 import { squaredNormEpsilon } from '../internal/precision';
@@ -28,6 +31,12 @@ export interface MarginLogitsOptions {
    * (Partial FC) need no transpose, forward or backward.
    */
   kernelLayout?: 'columns' | 'rows';
+  /**
+   * Read int32 label targets back to check they are in `[0, C)` (default `true`: one read of `N`
+   * values, skipped on webgpu where synchronous reads are unsafe — use `ops.validateLabels` there).
+   * The heads and `PartialFC` check their labels themselves and pass `false`.
+   */
+  checkTargets?: boolean;
 }
 
 /**
@@ -47,11 +56,15 @@ export interface MarginLogitsOptions {
  * factors `|x|`, `|W_y|` add per-sample terms `∝ f(c_y) − f'(c_y) c_y` (`O(N·D)`). No `gather`
  * gradient (wasm lacks one), no `acos` on the gradient path, no autodiff through the norms.
  *
+ * Numeric domain: `A W` is formed before the column normalization, so when the logits carry `|x|`
+ * (`normalizeInputs: false`) `s · max|x| · max|W| · D` must stay within float32 (3.4e38); the heads
+ * bound their embeddings for this (L-Softmax, SphereFace: entries up to 1e30).
+ *
  * @param x `[N, D]` embeddings.
  * @param kernel `[D, C·K]` class centres (`[C·K, D]` with `kernelLayout: 'rows'`).
  * @param targets The labels: int32 `[N]` class indices (the fast path the heads use), or a float32
- *   `[N, C]` one-hot mask (each row exactly one 1); `null` for margin-free logits. Values are the
- *   caller's to check. Labels are not differentiable.
+ *   `[N, C]` one-hot mask (each row exactly one 1); `null` for margin-free logits. Int32 labels are
+ *   checked to be in `[0, C)` unless `options.checkTargets` is `false`. Labels are not differentiable.
  * @param lambda Scalar λ ≥ 0 blending in the plain cosine (L-Softmax annealing), or `null` for 0.
  * @returns `[N, C]` logits.
  */
@@ -63,6 +76,10 @@ export function marginLogits(
   options: MarginLogitsOptions,
 ): tf.Tensor2D {
   checkMarginLogitsArgs(x, kernel, targets, lambda, options);
+  if (targets !== null && targets.rank === 1 && options.checkTargets !== false && canReadSync()) {
+    const classes = (options.kernelLayout === 'rows' ? kernel.shape[0] : kernel.shape[1]) / options.subCenters;
+    checkLabelValues('ops.marginLogits', targets.dataSync(), classes, targets.size, 'targets');
+  }
   const { margin, scale, normalizeInputs, normalizeWeights, subCenters: k, gradient } = options;
   const epsilon = squaredNormEpsilon(1e-12);
   const n = x.shape[0];
@@ -223,8 +240,9 @@ function checkMarginLogitsArgs(
   if (typeof options !== 'object' || options === null) {
     throw new MarginArgumentError(where, 'options', 'an options object', options);
   }
-  const k = integerAtLeast(where, 'options.subCenters', options.subCenters, 1);
-  positiveNumber(where, 'options.scale', options.scale);
+  const k = subCentersInRange(where, 'options.subCenters', options.subCenters);
+  if (options.checkTargets !== undefined) booleanArg(where, 'options.checkTargets', options.checkTargets);
+  scaleInRange(where, options.scale, 'options.scale');
   if (options.gradient !== 'exact' && options.gradient !== 'straightThrough') {
     throw new MarginArgumentError(where, 'options.gradient', "'exact' or 'straightThrough'", options.gradient);
   }

@@ -1,3 +1,4 @@
+import { scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
@@ -22,7 +23,9 @@ export interface NormalizedLinearOptions {
  * with one analytic backward pass through both normalizations and the matmul.
  *
  * - both normalized: NormFace / cosine softmax (Wang et al. 2017, "NormFace"), logits `s cos θ_j`;
- * - weights only: the "modified softmax" of SphereFace (Liu et al. 2017), logits `|x| cos θ_j`.
+ * - weights only: the "modified softmax" of SphereFace (Liu et al. 2017), logits `|x| cos θ_j`;
+ * - neither: the plain product `s · x W`, whose float32 overflow (|x|·|W_j| beyond ~3e38) is IEEE's:
+ *   an op never reads values back, so such inputs are the caller's to keep in range.
  *
  * Backward, with `g = s ∂L/∂out`: `∂L/∂x̂ = g Ŵᵀ`, `∂L/∂Ŵ = x̂ᵀ g`, each pulled through its
  * normalization by `(ĝ − v̂ Σ ĝ ⊙ v̂) / |v|`; `∂L/∂s = Σ ∂L/∂out ⊙ out / s`.
@@ -38,7 +41,7 @@ export function normalizedLinear(x: tf.Tensor, kernel: tf.Tensor, options: Norma
   const normalizeWeights = booleanArg(where, 'normalizeWeights', options.normalizeWeights ?? true);
   const epsilon = squaredNormEpsilon(positiveNumber(where, 'epsilon', options.epsilon ?? 1e-12));
   const scale = options.scale ?? 1;
-  if (typeof scale === 'number') positiveNumber(where, 'scale', scale);
+  if (typeof scale === 'number') scaleInRange(where, scale);
   else if (!(scale instanceof tf.Tensor) || scale.rank !== 0) {
     throw new MarginArgumentError(where, 'scale', 'a number > 0 or a scalar tensor', scale);
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { clipToFinite } from '../internal/clipToFinite';
 import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
@@ -13,6 +14,10 @@ import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
  * (`τ > 1`) or sharpens (`τ < 1`) the distribution. The backward pass is analytic:
  * `∂L/∂x = p ⊙ (g − Σ g ⊙ p) / τ`.
  *
+ * Infinite logits have a defined result: `+∞` entries share all the probability, `−∞` entries
+ * (masked classes) get 0, and a row with no finite logit is uniform (equal logits); ±∞ are first
+ * clamped to the largest finite value. A NaN logit gives NaN in its row (ops never read values back).
+ *
  * @example
  * ```ts
  * ops.softmax(tf.tensor1d([38, 20, 40, 39]), {temperature: 100});
@@ -26,7 +31,8 @@ export function softmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Ten
   const { x, axis, temperature } = parseSoftmaxArgs('ops.softmax', logits, options);
   const f = withCustomGrad(([input], save) => {
     const p = tf.tidy(() => {
-      const shifted = tf.sub(input!, tf.max(input!, axis, true));
+      const finite = clipToFinite(input!);
+      const shifted = tf.sub(finite, tf.max(finite, axis, true));
       const e = expNonPositive(temperature === 1 ? shifted : tf.div(shifted, temperature));
       return tf.div(e, tf.sum(e, axis, true));
     });

@@ -23,13 +23,14 @@ export function checkLabelValues(
   values: ArrayLike<number>,
   numClasses: number,
   count = values.length,
+  argument = 'labels',
 ): void {
   for (let i = 0; i < count; i++) {
     const v = values[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
       throw new MarginArgumentError(
         where,
-        'labels',
+        argument,
         `integers in [0, ${numClasses})`,
         `${Number.isNaN(v) ? 'NaN' : v} at index ${i}`,
       );

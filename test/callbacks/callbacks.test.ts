@@ -32,7 +32,7 @@ describe('[callbacks]', () => {
     });
     test('bad arguments are MarginArgumentErrors', () => {
       expect(() => callbacks.polynomialDecay({ learningRate: 0 })).toThrow(
-        /callbacks\.polynomialDecay: argument 'learningRate' must be a finite number > 0/,
+        /callbacks\.polynomialDecay: argument 'learningRate' must be a finite number in \(0, 1000000\]/,
       );
       expect(() => callbacks.cosineDecay({ learningRate: 1, warmupSteps: 1.5 })).toThrow(
         /argument 'warmupSteps' must be an integer >= 0/,

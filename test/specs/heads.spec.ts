@@ -268,13 +268,37 @@ spec('heads', 'bad input: clear errors naming the argument', async (ctx) => {
     () => layers.largeMarginSoftmax({ numClasses: 3, margin: 2.5 }),
     /LargeMarginSoftmax/,
     /'margin'/,
-    /integer >= 1/,
+    /an integer in \[1, 16\]/,
     /2\.5/,
   );
   expectThrows(() => layers.sphereFace({ numClasses: 3, margin: 0 }), /SphereFace/, /'margin'/, /received 0/);
-  expectThrows(() => layers.cosFace({ numClasses: 3, margin: -0.1 }), /CosFace/, /'margin'/, />= 0/, /-0\.1/);
+  expectThrows(
+    () => layers.cosFace({ numClasses: 3, margin: -0.1 }),
+    /CosFace/,
+    /'margin'/,
+    /a number in \[0, 2\]/,
+    /-0\.1/,
+  );
   expectThrows(() => layers.arcFace({ numClasses: 3, margin: -1 }), /ArcFace/, /'margin'/, /-1/);
-  expectThrows(() => layers.arcFace({ numClasses: 3, scale: 0 }), /'scale'/, /> 0/, /received 0/);
+  expectThrows(() => layers.arcFace({ numClasses: 3, scale: 0 }), /'scale'/, /in \(0, 10000\]/, /received 0/);
+  // Arguments whose cost or range grows with their value are bounded (a typo must not exhaust memory).
+  expectThrows(() => layers.largeMarginSoftmax({ numClasses: 5, margin: 1e9 }), /'margin'/, /\[1, 16\]/, /1000000000/);
+  expectThrows(() => layers.sphereFace({ numClasses: 5, margin: 17 }), /'margin'/, /\[1, 16\]/);
+  expectThrows(() => layers.subCenterArcFace({ numClasses: 3, subCenters: 1000 }), /'subCenters'/, /\[1, 64\]/);
+  expectThrows(() => layers.cosFace({ numClasses: 3, scale: 1e5 }), /'scale'/, /in \(0, 10000\]/);
+  expectThrows(() => layers.cosFace({ numClasses: 3, margin: 3 }), /'margin'/, /\[0, 2\]/);
+  expectThrows(() => layers.combinedMargin({ numClasses: 3, m1: 100 }), /'m1'/, /\(0, 16\]/);
+  const huge = layers.arcFace({ numClasses: 1e7 });
+  expectThrows(
+    () =>
+      huge.build([
+        [null, 512],
+        [null, 1],
+      ]),
+    /ArcFace/,
+    /'numClasses'/,
+    /at most \d+ \(one weight tensor/,
+  );
   expectThrows(() => layers.combinedMargin({ numClasses: 3, m1: 0 }), /CombinedMargin/, /'m1'/);
   expectThrows(() => layers.subCenterArcFace({ numClasses: 3, subCenters: 0 }), /'subCenters'/);
   expectThrows(() => layers.arcFace({ numClasses: 0 }), /'numClasses'/, /integer >= 1/);

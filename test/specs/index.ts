@@ -12,4 +12,5 @@ import './determinism.spec';
 import './properties.spec';
 import './workflow.spec';
 import './partialFC.spec';
+import './domain.spec';
 export { specs } from '../harness/registry';

@@ -91,7 +91,9 @@ spec('layers.normalizedDense', 'learnable scale trains and is saved', async (ctx
 spec('layers.normalizedDense', 'bad arguments and bad config on load', async () => {
   expectThrows(() => layers.normalizedDense({ units: 0 }), /NormalizedDense/, /'units'/, /integer >= 1/, /received 0/);
   expectThrows(() => layers.normalizedDense({ units: 2.5 }), /'units'/, /2\.5/);
-  expectThrows(() => layers.normalizedDense({ units: 3, scale: -1 }), /'scale'/, /> 0/, /-1/);
+  expectThrows(() => layers.normalizedDense({ units: 3, scale: -1 }), /'scale'/, /in \(0, 10000\]/, /-1/);
+  const wide = layers.normalizedDense({ units: 2e9 });
+  expectThrows(() => wide.build([null, 4]), /NormalizedDense/, /'units'/, /at most \d+/);
   expectThrows(() => layers.normalizedDense({ units: 3, scale: Number.NaN }), /'scale'/, /NaN/);
   expectThrows(
     () => layers.normalizedDense({ units: 3, normalizeInputs: 'yes' as never }),

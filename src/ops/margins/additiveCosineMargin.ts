@@ -1,5 +1,5 @@
+import { cosineMarginInRange } from '../../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
-import { nonNegativeNumber } from '../../internal/validate';
 import type { TargetMargin } from './targetMargin';
 
 /**
@@ -7,6 +7,6 @@ import type { TargetMargin } from './targetMargin';
  * for Face Verification"; Wang et al. 2018, "CosFace: Large Margin Cosine Loss").
  */
 export function additiveCosineMargin(m: number): TargetMargin {
-  nonNegativeNumber('ops.margins.additiveCosineMargin', 'm', m);
+  cosineMarginInRange('ops.margins.additiveCosineMargin', 'm', m);
   return { apply: (c) => ({ value: tf.sub(c, m), derivative: null }) };
 }

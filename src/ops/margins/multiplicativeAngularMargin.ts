@@ -1,5 +1,5 @@
+import { integerMarginInRange } from '../../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
-import { integerAtLeast } from '../../internal/validate';
 import type { TargetMargin } from './targetMargin';
 
 /**
@@ -35,7 +35,7 @@ export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
  * `c`, with no `acos`; `ψ'(c) = (−1)^k m U_{m−1}(c)` (k is piecewise constant).
  */
 export function multiplicativeAngularMargin(m: number): TargetMargin {
-  integerAtLeast('ops.margins.multiplicativeAngularMargin', 'm', m, 1);
+  integerMarginInRange('ops.margins.multiplicativeAngularMargin', 'm', m);
   // j = m would count c = −1 (θ = π) as k = m, flipping the sign of ψ' there; θ = π belongs to k = m − 1.
   const thresholds = Array.from({ length: m - 1 }, (_, j) => Math.cos(((j + 1) * Math.PI) / m));
   return {
