@@ -39,5 +39,8 @@ export const MAX_BATCH_SIZE = 1_000_000;
  */
 export const MAX_UNNORMALIZED_EMBEDDING = 1e30;
 
+/** The same bound on half-float textures (webgl-f16), whose largest value is 65504. */
+export const MAX_UNNORMALIZED_EMBEDDING_HALF = 1e3;
+
 /** Peak learning rate of the schedules: far above any that trains, low enough that `lr · step` stays finite. */
 export const MAX_LEARNING_RATE = 1e6;

@@ -1,4 +1,5 @@
-import { MAX_UNNORMALIZED_EMBEDDING } from '../internal/limits';
+import { MAX_UNNORMALIZED_EMBEDDING, MAX_UNNORMALIZED_EMBEDDING_HALF } from '../internal/limits';
+import { isHalfPrecision } from '../internal/precision';
 import { integerMarginInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -54,7 +55,7 @@ abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
   protected abstract normalizesWeights(): boolean;
 
   protected override embeddingBound(): number {
-    return MAX_UNNORMALIZED_EMBEDDING;
+    return isHalfPrecision() ? MAX_UNNORMALIZED_EMBEDDING_HALF : MAX_UNNORMALIZED_EMBEDDING;
   }
 
   protected targetMargin(): TargetMargin {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
-import { squaredNormEpsilon } from '../internal/precision';
+import { isHalfPrecision, squaredNormEpsilon } from '../internal/precision';
 import { floatTensor, knownKeys, positiveNumber, rankAtLeast, resolveAxis } from '../internal/validate';
 
 /** Options of {@link l2Normalize}. */
@@ -22,14 +22,14 @@ export function l2NormalizeForward(x: tf.Tensor, axis: number, epsilon: number):
 /**
  * `Σ x²` overflows once |x| passes ~1.8e19 in float32 (~256 in half floats), which would silently
  * turn such vectors into 0. So vectors are first divided by `m`, the power of two at or above
- * `max(1, max|x|)` (at most 2^127): `Σ (x/m)² ≤ 4D`, and nothing changes when `m = 1` (every vector with entries
+ * `max(1, max|x|)` (capped at 2^127, 2^15 in half floats): `Σ (x/m)² ≤ 4D`, and nothing changes when `m = 1` (every vector with entries
  * below 1), so ordinary embeddings get bit-for-bit the unscaled result.
  */
 function preScaledForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
   // m is a power of two, so x/m and the final /m are exact: no rounding beyond the unscaled path's.
   const largest = tf.maximum(tf.max(tf.abs(x), axis, true), 1);
-  // 2^128 is beyond float32: the largest float32 (< 2^128) is divided by 2^127 at most.
-  const m = tf.pow(tf.scalar(2), tf.minimum(tf.ceil(tf.div(tf.log(largest), Math.LN2)), 127));
+  // m itself must be finite: at most 2^127 in float32, 2^15 in half floats (65504 is the largest half).
+  const m = tf.pow(tf.scalar(2), tf.minimum(tf.ceil(tf.div(tf.log(largest), Math.LN2)), isHalfPrecision() ? 15 : 127));
   const scaled = tf.div(x, m);
   // ε/m² written as (√ε/m)²: m² itself overflows, and WebGL's ε/Infinity is NaN, not 0.
   const floor = tf.square(tf.div(Math.sqrt(epsilon), m));

@@ -36,7 +36,17 @@ export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: numbe
 export function logSoftmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Tensor {
   const { x, axis, temperature } = parseSoftmaxArgs('ops.logSoftmax', logits, options);
   const f = withCustomGrad(([input], save) => {
-    const z = tf.tidy(() => logSoftmaxForward(clipToFinite(input!), axis, temperature));
+    const z = tf.tidy(() => {
+      const finite = clipToFinite(input!);
+      const shifted = tf.sub(finite, tf.max(finite, axis, true));
+      const scaled = temperature === 1 ? shifted : tf.div(shifted, temperature);
+      const sum = tf.sum(expNonPositive(scaled), axis, true);
+      // Every exp of a row underflows only when it held nothing finite (or, on WebGL, whose max
+      // reduction starts at −1e20, when all its logits are below that): equal logits, so uniform.
+      const empty = tf.equal(tf.add(tf.zerosLike(scaled), sum), 0);
+      const z = tf.sub(scaled, tf.log(sum));
+      return tf.where(empty, tf.fill(z.shape, -Math.log(input!.shape[axis]!)), z);
+    });
     save([z]);
     return {
       value: z,

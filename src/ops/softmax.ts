@@ -34,7 +34,11 @@ export function softmax(logits: tf.Tensor, options: SoftmaxOptions = {}): tf.Ten
       const finite = clipToFinite(input!);
       const shifted = tf.sub(finite, tf.max(finite, axis, true));
       const e = expNonPositive(temperature === 1 ? shifted : tf.div(shifted, temperature));
-      return tf.div(e, tf.sum(e, axis, true));
+      const sum = tf.sum(e, axis, true);
+      // Every exp of a row underflows only when it held nothing finite (or, on WebGL, whose max
+      // reduction starts at −1e20, when all its logits are below that): equal logits, so uniform.
+      const empty = tf.cast(tf.equal(sum, 0), 'float32');
+      return tf.div(tf.add(e, tf.div(empty, input!.shape[axis]!)), tf.add(sum, empty));
     });
     save([p]);
     return {
