@@ -93,7 +93,8 @@ export function makeStep(tf, margin, variant, shape, seed = 1, layout = 'columns
   } else if (variant === 'autodiff') {
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, arcFaceAutodiff(tf, x, w, mask)));
   } else {
-    const options = { ...headOptions(margin, variant), kernelLayout };
+    // The head layers check their labels once per call (checkInputs) and pass checkTargets: false.
+    const options = { ...headOptions(margin, variant), kernelLayout, checkTargets: false };
     // int32 labels, as the head layers pass them (targets are read and written by gather/scatter).
     loss = () => tf.mean(margin.losses.softmaxCrossEntropy(mask, margin.ops.marginLogits(x, w, labels, null, options)));
   }

@@ -18,6 +18,7 @@ import { randomAffine } from './augment.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, HEADS } from './models.mjs';
+import { makeTable, meanStd } from './report.mjs';
 import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
 import { oneShotErrors, readRuns, writeRuns } from './runs.mjs';
 
@@ -297,10 +298,6 @@ async function evaluate(model, split) {
   };
 }
 
-const meanStd = (v) => {
-  const mean = v.reduce((x, y) => x + y, 0) / v.length;
-  return { mean, std: Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / v.length) };
-};
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 
 /** `one-shot <head>: error x.x% (20-way, n runs)` per head for one runs folder, `± std` over trainings. */
@@ -408,46 +405,10 @@ rmSync(path.join(out, 'results.partial.json'), { force: true });
 const setNames = [...new Set(headNames.flatMap((h) => Object.keys(results[h].ways)))];
 for (const set of setNames) oneShotLines(results, set);
 
-// The table: means ± std over every (split, seed) training of each head.
-// Each training's mean one-shot error on its split's table runs (held-out alphabets, else the first --runs).
-const devSets = (r) => r.trainings.map((t) => meanStd(t.oneShot[splits[t.split].tableSet] ?? [NaN]).mean);
-const summary = (values, f) => {
-  const v = values.filter((x) => Number.isFinite(x));
-  if (v.length === 0) return '–';
-  const { mean, std } = meanStd(v);
-  return v.length > 1 ? `${f(mean)} ± ${f(std).replace('%', '')}` : f(mean);
-};
-const held = splits.some((s) => s.holdout.length > 0);
-const header = held
-  ? ['head', '20-way one-shot error', 'verification acc.', 'TAR@FAR=1e-2', 'AUC', 'EER', 'P@1', 'MAP@R', 's / training']
-  : ['head', 'one-shot error', 's / training'];
-const rows = headNames.map((h) => {
-  const t = results[h].trainings;
-  const col = (key, f) =>
-    summary(
-      t.map((x) => x[key]),
-      f,
-    );
-  const dec = (v) => v.toFixed(3);
-  const secs = `${meanStd(t.map((x) => x.seconds)).mean.toFixed(0)}`;
-  if (!held) return [HEADS[h].title, summary(devSets(results[h]), pct), secs];
-  return [
-    HEADS[h].title,
-    summary(devSets(results[h]), pct),
-    col('verificationAccuracy', pct),
-    col('tarAtFar1e2', pct),
-    col('auc', dec),
-    col('eer', pct),
-    col('precisionAt1', dec),
-    col('mapAtR', dec),
-    secs,
-  ];
-});
-const table = [
-  `| ${header.join(' | ')} |`,
-  `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-  ...rows.map((r) => `| ${r.join(' | ')} |`),
-].join('\n');
+// The table: one-shot error per split, paired difference from softmax, other metrics over all trainings.
+const splitInfo = splits.map((sp) => ({ holdout: sp.holdout, tableSet: sp.tableSet }));
+const table = makeTable(results, splitInfo);
+const held = splits.some((sp) => sp.holdout.length > 0);
 console.log(`\n${table}\n`);
 
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -461,7 +422,10 @@ writeFileSync(
   path.join(out, 'results.md'),
   `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${setting}; ${seconds.toFixed(0)} s).\n\n${table}\n`,
 );
-writeFileSync(path.join(out, 'results.json'), `${JSON.stringify({ command, setting, seconds, results }, null, 1)}\n`);
+writeFileSync(
+  path.join(out, 'results.json'),
+  `${JSON.stringify({ command, setting, seconds, splits: splitInfo, results }, null, 1)}\n`,
+);
 
 if (args.figures !== 'false' && held) {
   const titles = Object.fromEntries(headNames.map((h) => [h, HEADS[h].title]));
@@ -477,9 +441,14 @@ if (args.figures !== 'false' && held) {
   );
   await render(
     oneShotSpec(
-      headNames.flatMap((h) => devSets(results[h]).map((e) => ({ head: titles[h], error: 100 * e }))),
+      headNames.flatMap((h) =>
+        results[h].trainings.map((t) => ({
+          head: titles[h],
+          error: 100 * meanStd(t.oneShot[splits[t.split].tableSet]).mean,
+        })),
+      ),
       headNames.map((h) => titles[h]),
-      '20-way one-shot error on held-out alphabets (bar: mean; ticks: each training)',
+      '20-way one-shot error on held-out alphabets (bar: mean over splits and seeds; ticks: each training)',
     ),
     path.join(out, 'one-shot'),
   );
