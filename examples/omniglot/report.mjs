@@ -15,11 +15,11 @@ export function meanStd(v) {
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const dec = (v) => v.toFixed(3);
 
-function summary(values, f) {
+function summary(values, f, fStd = f) {
   const v = values.filter((x) => Number.isFinite(x));
   if (v.length === 0) return '–';
   const { mean, std } = meanStd(v);
-  return v.length > 1 ? `${f(mean)} ± ${f(std).replace('%', '')}` : f(mean);
+  return v.length > 1 ? `${f(mean)} ± ${fStd(std).replace('%', '')}` : f(mean);
 }
 
 /**
@@ -38,7 +38,7 @@ export function makeTable(results, splits) {
   const header = [
     'head',
     ...splits.map((s) => `${splitName(s)}: 20-way error`),
-    ...(paired ? ['Δ error vs softmax (paired)'] : []),
+    ...(paired ? ['Δ error vs softmax, points (paired)'] : []),
     ...(held ? ['verification acc.', 'TAR@FAR=1e-2', 'AUC', 'EER', 'P@1', 'MAP@R'] : []),
     's / training',
   ];
@@ -51,16 +51,10 @@ export function makeTable(results, splits) {
         f,
       );
     const signed = (v) => `${v > 0 ? '+' : ''}${(100 * v).toFixed(1)}`;
-    const delta = paired
-      ? h === 'softmax'
-        ? ['–']
-        : [
-            summary(
-              t.map((x) => errorOf(x) - (base.get(`${x.split}/${x.seed}`) ?? NaN)),
-              signed,
-            ),
-          ]
-      : [];
+    const points = (v) => (100 * v).toFixed(1);
+    const diffs = t.map((x) => errorOf(x) - (base.get(`${x.split}/${x.seed}`) ?? NaN)).filter(Number.isFinite);
+    const wins = `${diffs.filter((d) => d < 0).length}/${diffs.length} better`;
+    const delta = paired ? [h === 'softmax' ? '–' : `${summary(diffs, signed, points)} (${wins})`] : [];
     return [
       HEADS[h]?.title ?? h,
       ...splits.map((_, si) => summary(t.filter((x) => x.split === si).map(errorOf), pct)),
