@@ -175,7 +175,8 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
     const dir = path.join(out, 'runs', `holdout-${holdout.join('+')}`);
     rmSync(dir, { recursive: true, force: true });
     writeRuns(dir, makeRuns(heldOut, { runsPerAlphabet: perAlphabet, seed: 100 + index }));
-    sets.push({ name: path.relative(process.cwd(), dir) || dir, runs: readRuns(dir, { size }) });
+    const relative = path.relative(process.cwd(), dir);
+    sets.push({ name: relative.startsWith('..') ? dir : relative, runs: readRuns(dir, { size }) });
   }
   sets.push(...external);
   // Verification: half same-character pairs (two drawers), half different characters of one alphabet.

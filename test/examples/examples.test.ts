@@ -30,7 +30,7 @@ describe('[examples]', () => {
       expect(Number(/error (\d+\.\d)%/.exec(lines[i]!)![1])).toBeLessThan(85);
       expect(existsSync(path.join(out, head, 'embedder', 'model.json'))).toBe(true);
     }
-    expect(stdout).toMatch(/\| ArcFace \| \d+\.\d% \| [+-]?\d+\.\d \| \d+\.\d% \|/);
+    expect(stdout).toMatch(/\| ArcFace \| \d+\.\d% \| [+-]?\d+\.\d \(\d\/1 better\) \| \d+\.\d% \|/);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
       results: Record<string, { trainings: { auc: number; precisionAt1: number }[] }>;
     };
