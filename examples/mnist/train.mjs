@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
+import { pairCosines } from '../shared.mjs';
 import { faceStyleSplits, OPEN_DIGITS, random, TRAIN_DIGITS } from './data.mjs';
 import { curvesSpec, featureCircleSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, classify, HEADS } from './models.mjs';
@@ -139,17 +140,7 @@ async function evaluate(built) {
   const a = data.pairs.a.map((i) => open[i]);
   const b = data.pairs.b.map((i) => open[i]);
   const verification = metrics.verification(a, b, data.pairs.isSame);
-  const scores = a.map((u, i) => {
-    let dot = 0;
-    let nu = 0;
-    let nv = 0;
-    for (let c = 0; c < u.length; c++) {
-      dot += u[c] * b[i][c];
-      nu += u[c] * u[c];
-      nv += b[i][c] * b[i][c];
-    }
-    return dot / Math.sqrt(nu * nv);
-  });
+  const scores = pairCosines(a, b);
   const curve = metrics.roc(scores, data.pairs.isSame);
   const tar = metrics.tarAtFar(scores, data.pairs.isSame, 1e-2);
   const closedAngles = metrics.angularStats(await embed(built.embedder, xTest), data.test.labels);

@@ -55,17 +55,9 @@ export const AUTO_SPLITS = [
   ['Balinese', 'Early_Aramaic'],
 ];
 
-/** mulberry32: splits, runs, sampling and augmentation are the same on every run for a seed. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../shared.mjs';
+
+export { random };
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled(list, rand) {

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
+import { pairCosines } from '../shared.mjs';
 import { randomAffine } from './augment.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
@@ -274,17 +275,7 @@ async function evaluate(model, split) {
   const e = await embed(split.images);
   const a = split.pairs.a.map((i) => e[i]);
   const b = split.pairs.b.map((i) => e[i]);
-  const scores = a.map((u, i) => {
-    let dot = 0;
-    let nu = 0;
-    let nv = 0;
-    for (let c = 0; c < u.length; c++) {
-      dot += u[c] * b[i][c];
-      nu += u[c] * u[c];
-      nv += b[i][c] * b[i][c];
-    }
-    return dot / Math.sqrt(nu * nv);
-  });
+  const scores = pairCosines(a, b);
   const curve = metrics.roc(scores, split.pairs.isSame);
   const retrieval = metrics.retrieval(e, split.labels);
   return {
