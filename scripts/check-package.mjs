@@ -39,7 +39,7 @@ else fail(`unexpected files in the tarball: ${stray.join(', ')}`);
 // 3. Size budget: what a browser bundler pulls in, gzipped.
 // 20 kB for ops, losses and layers; raised to 28 kB when metrics, callbacks and data (9 kB) joined in 0.2.0;
 // to 30 kB when metrics.oneShot, ops.validateTargets and the argument bounds and numeric-domain checks of
-// the robustness work (1.9 kB: 26.7 → 28.6 kB for the CJS bundle) joined.
+// the robustness work (about 1.9 kB gzipped) joined.
 const BUDGET_GZIP = { 'dist/index.js': 30 * 1024, 'dist/index.cjs': 30 * 1024 };
 for (const [file, budget] of Object.entries(BUDGET_GZIP)) {
   const size = gzipSync(readFileSync(path.join(root, file))).length;
