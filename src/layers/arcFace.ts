@@ -32,6 +32,10 @@ export interface ArcFaceArgs extends MarginHeadArgs {
  * `cos θ cos m − sin θ sin m` with a clamped `sin θ`, and its derivative
  * `cos m + cos θ sin m / sin θ` is analytic. With `easyMargin`, `cos(θ_y + m)` only where `cos θ_y > 0`.
  * Matches pytorch-metric-learning's `ArcFaceLoss` (whose margin is in degrees).
+ *
+ * Recommended (README, "Choosing a head"): a few hundred identities — `scale 30`, `margin 0.5`, a
+ * one-epoch `callbacks.marginWarmup` (measured on the Omniglot benchmark: 1.0 point below softmax's
+ * one-shot error); thousands and more — the paper's `scale 64`, `margin 0.5`.
  */
 export class ArcFace extends MarginSoftmaxHead {
   static className = 'TfjsMarginArcFace';

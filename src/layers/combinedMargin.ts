@@ -36,6 +36,10 @@ export interface CombinedMarginArgs extends MarginHeadArgs {
  * including its fallback; with `m1 = 1, m2 = 0` it is {@link CosFace}. For `m1 = 1` no `acos` is used;
  * otherwise `θ = acos(cos θ)` appears in the forward pass only, and the backward pass uses the analytic
  * `ψ' = m1 sin(m1θ + m2) / sin θ`.
+ *
+ * Recommended (README, "Choosing a head"): `m1 1, m2 0.3, m3 0.2` (insightface) with `scale 30` and a
+ * margin warm-up for a few hundred identities (1.3 points below softmax on the Omniglot benchmark),
+ * `scale 64` for many.
  */
 export class CombinedMargin extends MarginSoftmaxHead {
   static className = 'TfjsMarginCombinedMargin';

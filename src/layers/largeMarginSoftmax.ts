@@ -118,6 +118,10 @@ abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
  * from thresholds on `cos θ`: no `acos` anywhere. With `lambda`, the target is
  * `(λ|W_y||x| cos θ_y + |W_y||x| ψ(θ_y)) / (1 + λ)`. Everything is multiplied by `scale` (default 1).
  * Matches pytorch-metric-learning's `LargeMarginSoftmaxLoss` (see test/golden).
+ *
+ * Recommended (README, "Choosing a head"): `margin 2` with λ annealed from 1000 to 5 over the first
+ * third of training — the best head on the Omniglot benchmark (2.1 points below softmax, 6 of 6
+ * paired trainings); the papers anneal with `gamma 0.12` over longer runs.
  */
 export class LargeMarginSoftmax extends MultiplicativeMarginHead {
   static className = 'TfjsMarginLargeMarginSoftmax';
@@ -137,6 +141,9 @@ registerLayer(LargeMarginSoftmax);
  * A-Softmax / SphereFace head (Liu et al. 2017, "SphereFace: Deep Hypersphere Embedding for Face
  * Recognition"): L-Softmax with normalized class centres. Logits `|x| cos θ_j`, target `|x| ψ(θ_y)`
  * (see {@link LargeMarginSoftmax}), times `scale`. Matches pytorch-metric-learning's `SphereFaceLoss`.
+ *
+ * Recommended (README, "Choosing a head"): `margin 4` with λ annealed from 1000 to 5 over the first
+ * third of training (1.6 points below softmax on the Omniglot benchmark); the paper: `gamma 0.12`.
  */
 export class SphereFace extends MultiplicativeMarginHead {
   static className = 'TfjsMarginSphereFace';

@@ -42,6 +42,9 @@ const OWN_KEYS = ['units', 'normalizeInputs', 'normalizeWeights', 'scale', 'lear
  *
  * Weights: `kernel` `[inputDim, units]`; with `learnScale`, a scalar `scale`.
  * Input `[N, inputDim]`, output `[N, units]`.
+ *
+ * Recommended (README, "Choosing a head"): as a classifier head prefer a margin head; NormFace at
+ * `scale 30` without a margin was 5 points worse than softmax on the Omniglot benchmark.
  */
 export class NormalizedDense extends tfl.layers.Layer {
   static className = 'TfjsMarginNormalizedDense';
