@@ -8,16 +8,14 @@
 //   npm run example:mnist -- --heads arcface,cosface --epochs 4 --embedding 64 --backend wasm
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
-import { pairCosines } from '../shared.mjs';
+import { pairCosines, useBackend } from '../shared.mjs';
 import { faceStyleSplits, OPEN_DIGITS, random, TRAIN_DIGITS } from './data.mjs';
 import { curvesSpec, featureCircleSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, classify, HEADS } from './models.mjs';
 
-const require = createRequire(import.meta.url);
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 const { values: args } = parseArgs({
@@ -35,24 +33,6 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '1' },
   },
 });
-
-async function useBackend(name) {
-  if (name === 'auto' || name === 'tensorflow') {
-    try {
-      require('@tensorflow/tfjs-node');
-      await tf.setBackend('tensorflow');
-      return;
-    } catch (err) {
-      if (name === 'tensorflow') throw new Error(`tfjs-node does not load (npm run setup:tfjs-node): ${err.message}`);
-    }
-  }
-  if (name === 'auto' || name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    await tf.setBackend('wasm');
-    return;
-  }
-  await tf.setBackend(name);
-}
 
 await useBackend(args.backend);
 const quick = args.quick;

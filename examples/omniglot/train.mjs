@@ -10,11 +10,10 @@
 //   npm run example -- --load examples/omniglot/results --runs my_runs/   # evaluate saved models, no training
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
-import { pairCosines } from '../shared.mjs';
+import { pairCosines, useBackend } from '../shared.mjs';
 import { randomAffine } from './augment.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
@@ -23,7 +22,6 @@ import { makeTable, meanStd } from './report.mjs';
 import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
 import { oneShotErrors, readRuns, writeRuns } from './runs.mjs';
 
-const require = createRequire(import.meta.url);
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 const { values: args } = parseArgs({
@@ -76,29 +74,6 @@ function flag(name, text) {
   return text === 'true';
 }
 
-/** tfjs-node (the Node native backend) when it loads; otherwise wasm, saying why. */
-async function useBackend(name) {
-  if (name === 'auto' || name === 'tensorflow') {
-    try {
-      require('@tensorflow/tfjs-node');
-      await tf.setBackend('tensorflow');
-      return 'tensorflow (tfjs-node, the Node native backend)';
-    } catch (err) {
-      const reason = `@tensorflow/tfjs-node does not load (${err.message.split('\n')[0]}); run npm run setup:tfjs-node`;
-      if (name === 'tensorflow') fail(reason);
-      console.log(`${reason}. Falling back to wasm.`);
-    }
-  }
-  if (name === 'auto' || name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    await tf.setBackend('wasm');
-    return 'wasm (MLP backbone: wasm has no conv filter gradients)';
-  }
-  if (name !== 'cpu') fail(`--backend must be auto, tensorflow, wasm or cpu (got ${JSON.stringify(name)})`);
-  await tf.setBackend('cpu');
-  return 'cpu';
-}
-
 const quick = args.quick;
 const headNames =
   args.heads === 'all' ? (quick ? ['softmax', 'cosface', 'arcface'] : Object.keys(HEADS)) : args.heads.split(',');
@@ -122,7 +97,7 @@ const out = path.resolve(args.load ?? args.out ?? path.join(here, 'results', qui
 const runsPerAlphabet = quick ? 4 : 10;
 const pairCount = quick ? 1000 : 3000;
 
-const backendText = await useBackend(args.backend);
+const backendText = await useBackend(args.backend).catch((err) => fail(err.message));
 const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : 'cnn';
 console.log(`backend ${backendText}`);
 
