@@ -17,14 +17,6 @@ export function nonNegativeNumber(where: string, argument: string, value: unknow
   return value;
 }
 
-/** Throws unless `value` is a finite number. */
-export function finiteNumber(where: string, argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new MarginArgumentError(where, argument, 'a finite number', value);
-  }
-  return value;
-}
-
 /** Throws unless `value` is an integer >= `min`. */
 export function integerAtLeast(where: string, argument: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
