@@ -1,6 +1,7 @@
 // Small helpers the Node examples share.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { data } from 'tfjs-margin';
 
 const require = createRequire(import.meta.url);
 
@@ -30,17 +31,8 @@ export async function useBackend(name) {
   return 'cpu';
 }
 
-/** mulberry32: a seeded uniform [0, 1) generator, so splits, pairs and augmentation repeat exactly. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The package's seeded generator: splits, pairs and augmentation repeat exactly. */
+export const random = data.seededRandom;
 
 /** Cosine similarity of each pair of rows `a[i]`, `b[i]`: the verification score. */
 export function pairCosines(a, b) {

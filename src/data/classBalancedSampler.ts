@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError, receivedText } from '../internal/errors';
 import { MAX_BATCH_SIZE } from '../internal/limits';
 import { integerAtLeast, knownKeys, optionalSeed } from '../internal/validate';
+import { seededRandom } from './seededRandom';
 
 /** Arguments of {@link classBalancedSampler}. */
 export interface ClassBalancedSamplerArgs {
@@ -31,18 +32,6 @@ export interface ClassBalancedSampler {
     x: tf.Tensor | tf.Tensor[],
     y: tf.Tensor | tf.Tensor[],
   ): Generator<{ xs: tf.Tensor | tf.Tensor[]; ys: tf.Tensor | tf.Tensor[] }>;
-}
-
-/** mulberry32: a small, seedable 32-bit generator (the sampler must not touch `Math.random` when seeded). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -93,7 +82,7 @@ export function classBalancedSampler(
     1,
   );
   const seed = optionalSeed(where, args.seed);
-  const random = seed === null ? Math.random : generator(seed);
+  const random = seed === null ? Math.random : seededRandom(seed);
   const shuffle = <T>(a: T[]): T[] => {
     for (let i = a.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));

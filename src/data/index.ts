@@ -1,2 +1,3 @@
-/** Input pipelines for margin training: class-balanced ("m per class") batches. */
+/** Input pipelines for margin training: class-balanced ("m per class") batches and a seeded generator. */
 export { classBalancedSampler, type ClassBalancedSampler, type ClassBalancedSamplerArgs } from './classBalancedSampler';
+export { seededRandom } from './seededRandom';

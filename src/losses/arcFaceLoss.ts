@@ -2,7 +2,7 @@ import { scaleInRange } from '../internal/bounds';
 import { booleanArg, knownKeys, numberInRange } from '../internal/validate';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
-import type { LossFunction } from './softmaxCrossEntropyWith';
+import type { LossFunction } from '../internal/types';
 
 /**
  * ArcFace loss for a model whose output is cosines (a `layers.normalizedDense` with scale 1): target

@@ -2,7 +2,7 @@ import { cosineMarginInRange, multiplicativeFactorInRange, scaleInRange } from '
 import { knownKeys, numberInRange } from '../internal/validate';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
-import type { LossFunction } from './softmaxCrossEntropyWith';
+import type { LossFunction } from '../internal/types';
 
 /**
  * insightface's combined margin loss for a model whose output is cosines: target logit

@@ -2,7 +2,7 @@ import { cosineMarginInRange, scaleInRange } from '../internal/bounds';
 import { knownKeys } from '../internal/validate';
 import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import { marginCrossEntropyLoss } from './marginCrossEntropy';
-import type { LossFunction } from './softmaxCrossEntropyWith';
+import type { LossFunction } from '../internal/types';
 
 /**
  * CosFace / AM-Softmax loss for a model whose output is cosines (a `layers.normalizedDense` with

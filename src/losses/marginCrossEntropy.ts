@@ -3,7 +3,7 @@ import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { logSoftmaxForward } from '../ops/logSoftmax';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
-import type { LossFunction } from './softmaxCrossEntropyWith';
+import type { LossFunction } from '../internal/types';
 import { parseTargetsAndLogits } from './softmaxCrossEntropy';
 
 /**

@@ -1,5 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import * as tfc from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The loss for models whose output already is the per-sample loss (`layers.partialFC`): returns
@@ -7,5 +6,5 @@ import * as tfc from '@tensorflow/tfjs-core';
  * the labels). `model.compile({optimizer, loss: losses.precomputedLoss})`.
  */
 export function precomputedLoss(_yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  return tfc.mean(yPred, -1);
+  return tf.mean(yPred, -1);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LossFunction } from '../internal/types';
 import { knownKeys, numberInRange, positiveNumber } from '../internal/validate';
 import { crossEntropyFromLogits } from './crossEntropyCore';
 import { parseTargetsAndLogits } from './softmaxCrossEntropy';
@@ -13,9 +14,6 @@ export interface SoftmaxCrossEntropyConfig {
   /** Logits are divided by this temperature before the softmax. Finite, `> 0`. Default `1`. */
   temperature?: number;
 }
-
-/** A compile-ready loss: `(yTrue, yPred) => per-sample loss`. */
-export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 /**
  * A configured softmax cross-entropy, ready for `model.compile({loss})`:

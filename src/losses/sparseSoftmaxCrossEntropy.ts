@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { oneHotFloat } from '../internal/oneHot';
 import { floatTensor, knownKeys, rankIs } from '../internal/validate';
 import { crossEntropyFromLogits } from './crossEntropyCore';
-import { parseLabels } from './labels';
+import { parseLabels } from '../internal/labels';
 
 /** Options of {@link sparseSoftmaxCrossEntropy}. */
 export interface SparseSoftmaxCrossEntropyOptions {

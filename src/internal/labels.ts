@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MarginArgumentError } from '../internal/errors';
-import { canReadSync } from '../internal/syncRead';
-import { tensorArg } from '../internal/validate';
+import { MarginArgumentError } from './errors';
+import { canReadSync } from './syncRead';
+import { tensorArg } from './validate';
 import { checkLabelValues } from '../ops/validateLabels';
 
 /**
