@@ -2,15 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { booleanArg, numberInRange } from '../internal/validate';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
-import { checkLayerKeys, registerLayer } from './layerConfig';
-import {
-  gradientArg,
-  type HeadGeometry,
-  MARGIN_HEAD_KEYS,
-  type MarginHeadArgs,
-  MarginSoftmaxHead,
-  scaleArg,
-} from './marginSoftmaxHead';
+import { registerLayer } from './layerConfig';
+import { gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
 
 /** Arguments of {@link ArcFace}. */
 export interface ArcFaceArgs extends MarginHeadArgs {
@@ -42,29 +35,17 @@ export class ArcFace extends MarginSoftmaxHead {
   readonly margin: number;
   readonly scale: number;
   readonly easyMargin: boolean;
-  readonly gradient: MarginGradient;
-  private readonly psi: TargetMargin;
+  override readonly gradient: MarginGradient;
 
   constructor(args: ArcFaceArgs) {
-    checkLayerKeys('ArcFace', args, [...MARGIN_HEAD_KEYS, 'margin', 'scale', 'easyMargin', 'gradient']);
-    super(args, 'ArcFace');
-    this.margin = numberInRange('ArcFace', 'margin', args.margin ?? 0.5, 0, Math.PI);
-    this.scale = scaleArg('ArcFace', args.scale, 64);
-    this.easyMargin = booleanArg('ArcFace', 'easyMargin', args.easyMargin ?? false);
-    this.gradient = gradientArg('ArcFace', args.gradient);
-    this.psi = additiveAngularMargin(this.margin, this.easyMargin);
+    super(args, ['margin', 'scale', 'easyMargin', 'gradient']);
+    this.margin = numberInRange(this.headName, 'margin', args.margin ?? 0.5, 0, Math.PI);
+    this.scale = scaleArg(this.headName, args.scale, 64);
+    this.easyMargin = booleanArg(this.headName, 'easyMargin', args.easyMargin ?? false);
+    this.gradient = gradientArg(this.headName, args.gradient);
   }
-  protected get headName(): string {
-    return 'ArcFace';
-  }
-  protected override targetMarginAt(strength: number): TargetMargin {
+  protected marginAt(strength: number): TargetMargin {
     return additiveAngularMargin(this.margin * strength, this.easyMargin);
-  }
-  protected targetMargin(): TargetMargin {
-    return this.psi;
-  }
-  protected geometry(): HeadGeometry {
-    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: this.gradient };
   }
   override getConfig(): tf.serialization.ConfigDict {
     return {

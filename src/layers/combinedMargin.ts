@@ -3,15 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { numberInRange } from '../internal/validate';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
-import { checkLayerKeys, registerLayer } from './layerConfig';
-import {
-  gradientArg,
-  type HeadGeometry,
-  MARGIN_HEAD_KEYS,
-  type MarginHeadArgs,
-  MarginSoftmaxHead,
-  scaleArg,
-} from './marginSoftmaxHead';
+import { registerLayer } from './layerConfig';
+import { gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
 
 /** Arguments of {@link CombinedMargin}. */
 export interface CombinedMarginArgs extends MarginHeadArgs {
@@ -47,30 +40,18 @@ export class CombinedMargin extends MarginSoftmaxHead {
   readonly m2: number;
   readonly m3: number;
   readonly scale: number;
-  readonly gradient: MarginGradient;
-  private readonly psi: TargetMargin;
+  override readonly gradient: MarginGradient;
 
   constructor(args: CombinedMarginArgs) {
-    checkLayerKeys('CombinedMargin', args, [...MARGIN_HEAD_KEYS, 'm1', 'm2', 'm3', 'scale', 'gradient']);
-    super(args, 'CombinedMargin');
-    this.m1 = multiplicativeFactorInRange('CombinedMargin', 'm1', args.m1 ?? 1);
-    this.m2 = numberInRange('CombinedMargin', 'm2', args.m2 ?? 0.5, 0, Math.PI);
-    this.m3 = cosineMarginInRange('CombinedMargin', 'm3', args.m3 ?? 0);
-    this.scale = scaleArg('CombinedMargin', args.scale, 64);
-    this.gradient = gradientArg('CombinedMargin', args.gradient);
-    this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
+    super(args, ['m1', 'm2', 'm3', 'scale', 'gradient']);
+    this.m1 = multiplicativeFactorInRange(this.headName, 'm1', args.m1 ?? 1);
+    this.m2 = numberInRange(this.headName, 'm2', args.m2 ?? 0.5, 0, Math.PI);
+    this.m3 = cosineMarginInRange(this.headName, 'm3', args.m3 ?? 0);
+    this.scale = scaleArg(this.headName, args.scale, 64);
+    this.gradient = gradientArg(this.headName, args.gradient);
   }
-  protected get headName(): string {
-    return 'CombinedMargin';
-  }
-  protected override targetMarginAt(strength: number): TargetMargin {
+  protected marginAt(strength: number): TargetMargin {
     return combinedAngularMargin(1 + (this.m1 - 1) * strength, this.m2 * strength, this.m3 * strength);
-  }
-  protected targetMargin(): TargetMargin {
-    return this.psi;
-  }
-  protected geometry(): HeadGeometry {
-    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: this.gradient };
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), m1: this.m1, m2: this.m2, m3: this.m3, scale: this.scale, gradient: this.gradient };

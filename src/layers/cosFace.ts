@@ -2,14 +2,8 @@ import { cosineMarginInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import type { TargetMargin } from '../ops/margins/targetMargin';
-import { checkLayerKeys, registerLayer } from './layerConfig';
-import {
-  type HeadGeometry,
-  MARGIN_HEAD_KEYS,
-  type MarginHeadArgs,
-  MarginSoftmaxHead,
-  scaleArg,
-} from './marginSoftmaxHead';
+import { registerLayer } from './layerConfig';
+import { type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
 
 /** Arguments of {@link CosFace}. */
 export interface CosFaceArgs extends MarginHeadArgs {
@@ -34,26 +28,14 @@ export class CosFace extends MarginSoftmaxHead {
   static className = 'TfjsMarginCosFace';
   readonly margin: number;
   readonly scale: number;
-  private readonly psi: TargetMargin;
 
   constructor(args: CosFaceArgs) {
-    checkLayerKeys('CosFace', args, [...MARGIN_HEAD_KEYS, 'margin', 'scale']);
-    super(args, 'CosFace');
-    this.margin = cosineMarginInRange('CosFace', 'margin', args.margin ?? 0.35);
-    this.scale = scaleArg('CosFace', args.scale, 64);
-    this.psi = additiveCosineMargin(this.margin);
+    super(args, ['margin', 'scale']);
+    this.margin = cosineMarginInRange(this.headName, 'margin', args.margin ?? 0.35);
+    this.scale = scaleArg(this.headName, args.scale, 64);
   }
-  protected get headName(): string {
-    return 'CosFace';
-  }
-  protected override targetMarginAt(strength: number): TargetMargin {
+  protected marginAt(strength: number): TargetMargin {
     return additiveCosineMargin(this.margin * strength);
-  }
-  protected targetMargin(): TargetMargin {
-    return this.psi;
-  }
-  protected geometry(): HeadGeometry {
-    return { normalizeInputs: true, normalizeWeights: true, subCenters: 1, scale: this.scale, gradient: 'exact' };
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), margin: this.margin, scale: this.scale };

@@ -3,15 +3,9 @@ export { TemperatureSoftmax, temperatureSoftmax, type TemperatureSoftmaxArgs } f
 export { L2Normalization, l2Normalization, type L2NormalizationArgs } from './l2Normalization';
 export type { LayerArgs } from './layerConfig';
 export { MarginSoftmaxHead, type MarginHeadArgs } from './marginSoftmaxHead';
-export {
-  LargeMarginSoftmax,
-  largeMarginSoftmax,
-  lSoftmax,
-  SphereFace,
-  sphereFace,
-  aSoftmax,
-  type LargeMarginSoftmaxArgs,
-} from './largeMarginSoftmax';
+export { LargeMarginSoftmax, largeMarginSoftmax, lSoftmax } from './largeMarginSoftmax';
+export { SphereFace, sphereFace, aSoftmax } from './sphereFace';
+export type { LargeMarginSoftmaxArgs } from './multiplicativeMarginHead';
 export { CosFace, cosFace, amSoftmax, type CosFaceArgs } from './cosFace';
 export { ArcFace, arcFace, type ArcFaceArgs } from './arcFace';
 export { CombinedMargin, combinedMargin, type CombinedMarginArgs } from './combinedMargin';

@@ -1,14 +1,12 @@
-import { checkWeightSize, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MarginArgumentError, describe, receivedText } from '../internal/errors';
-import { booleanArg, floatTensor, integerAtLeast, optionalSeed, rankIs } from '../internal/validate';
-import { canReadSync } from '../internal/syncRead';
-import { parseLabels } from '../losses/labels';
-import { checkLabelValues } from '../ops/validateLabels';
+import { checkWeightSize, scaleInRange } from '../internal/bounds';
+import { MarginArgumentError } from '../internal/errors';
+import { booleanArg, integerAtLeast, optionalSeed } from '../internal/validate';
 import { marginLogits } from '../ops/marginLogits';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
-import { formatTag, type Kwargs, type LayerArgs, singleShape } from './layerConfig';
+import { HeadInputs } from './headInputs';
+import { checkLayerKeys, formatTag, type Kwargs, type LayerArgs, singleShape } from './layerConfig';
 
 /** Arguments every margin head takes. */
 export interface MarginHeadArgs extends LayerArgs {
@@ -25,10 +23,9 @@ export interface MarginHeadArgs extends LayerArgs {
   seed?: number | null;
 }
 
-/** Keys of {@link MarginHeadArgs}, for config validation in subclasses. */
-export const MARGIN_HEAD_KEYS = ['numClasses', 'checkInputs', 'seed'] as const;
+const MARGIN_HEAD_KEYS = ['numClasses', 'checkInputs', 'seed'] as const;
 
-/** Per-head constants the base class needs from a subclass. */
+/** How a head forms its logits: what {@link ops.marginLogits} needs besides the margin. */
 export interface HeadGeometry {
   normalizeInputs: boolean;
   normalizeWeights: boolean;
@@ -37,6 +34,9 @@ export interface HeadGeometry {
   gradient: MarginGradient;
 }
 
+/** The prefix every layer of this package carries in its registered `className`. */
+const CLASS_PREFIX = 'TfjsMargin';
+
 /**
  * Base of every margin-based softmax head. A head is applied to `[embeddings, labels]` — embeddings
  * `[N, D]`, labels `[N]` or `[N, 1]` (int32, or float32 holding integers, so `tf.input({shape: [1]})`
@@ -44,49 +44,78 @@ export interface HeadGeometry {
  * The margin is applied whenever labels are given, whatever `training` says, so `fit` and `evaluate`
  * agree; applied to embeddings alone it returns margin-free logits for inference.
  *
- * It owns the class centres, a weight named `kernel` of shape `[D, numClasses · subCenters]`, and
+ * It owns the class centers, a weight named `kernel` of shape `[D, numClasses · subCenters]`, and
  * computes everything through {@link ops.marginLogits}: normalization, the cosine matmul, target
- * selection with one-hot masks (no `gather` on weights), the target transform, scaling, and one
- * analytic backward pass. A subclass supplies its target transform and geometry.
+ * selection, the target transform, scaling, and one analytic backward pass.
+ *
+ * A head supplies its arguments, one margin hook ({@link marginAt}) and `getConfig`; its public name
+ * is its registered `className` without the `TfjsMargin` prefix. By default both sides are
+ * normalized, one center per class, with the `scale` and `gradient` the head declares.
  */
 export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   readonly numClasses: number;
   readonly checkInputs: boolean;
   readonly seed: number | null;
+  /** Logit scale `s`. */
+  abstract readonly scale: number;
+  /** The margin's backward pass; heads without the option use `'exact'`. */
+  readonly gradient?: MarginGradient;
+  /** The layer's public name in messages, e.g. `ArcFace`. */
+  protected readonly headName: string;
+  protected readonly inputs: HeadInputs;
   protected kernel: tfl.LayerVariable | null = null;
   private inputDim: number | null = null;
   private strength = 1;
-  private strengthMargin: { strength: number; psi: TargetMargin } | null = null;
+  private fullMargin: TargetMargin | null = null;
+  private warmupMargin: { strength: number; psi: TargetMargin } | null = null;
 
-  constructor(args: MarginHeadArgs, where: string) {
+  /**
+   * @param args The head's configuration.
+   * @param ownKeys The configuration keys the head adds to {@link MarginHeadArgs}'s: anything else is
+   *   rejected, on construction and on load.
+   */
+  protected constructor(args: MarginHeadArgs, ownKeys: readonly string[]) {
+    const name = (new.target as unknown as { className: string }).className.replace(CLASS_PREFIX, '');
+    checkLayerKeys(name, args, [...MARGIN_HEAD_KEYS, ...ownKeys]);
     super(args);
-    this.numClasses = integerAtLeast(where, 'numClasses', args.numClasses, 1);
-    this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
-    this.seed = optionalSeed(where, args.seed);
+    this.headName = name;
+    this.numClasses = integerAtLeast(name, 'numClasses', args.numClasses, 1);
+    this.checkInputs = booleanArg(name, 'checkInputs', args.checkInputs ?? true);
+    this.seed = optionalSeed(name, args.seed);
+    this.inputs = new HeadInputs(name, this.numClasses, () => this.embeddingBound());
   }
 
-  /** The layer's public name in messages, e.g. `ArcFace`. */
-  protected abstract get headName(): string;
-  /** The target transform ψ. */
-  protected abstract targetMargin(): TargetMargin;
-  /** Normalizations, sub-centres, scale and gradient mode. */
-  protected abstract geometry(): HeadGeometry;
   /**
-   * ψ at margin strength `t ∈ [0, 1)`. By default the blend `(1 − t) c + t ψ(c)` — for L-Softmax and
-   * SphereFace exactly their λ annealing with `λ = (1 − t)/t`; heads with a continuous margin override
-   * it to scale the margin itself (`m → t m`).
+   * The target transform ψ at margin strength `t ∈ [0, 1]`; `t = 1` is the configured margin, `t = 0`
+   * no margin at all (see {@link setMarginStrength}).
    */
-  protected targetMarginAt(strength: number): TargetMargin {
-    const psi = this.targetMargin();
+  protected abstract marginAt(strength: number): TargetMargin;
+
+  /** Normalizations, sub-centers, scale and gradient mode. */
+  protected geometry(): HeadGeometry {
     return {
-      apply: (c, gradient) => {
-        const full = psi.apply(c, gradient);
-        return {
-          value: tf.add(tf.mul(full.value, strength), tf.mul(c, 1 - strength)),
-          derivative: full.derivative === null ? null : tf.add(tf.mul(full.derivative, strength), 1 - strength),
-        };
-      },
+      normalizeInputs: true,
+      normalizeWeights: true,
+      subCenters: 1,
+      scale: this.scale,
+      gradient: this.gradient ?? 'exact',
     };
+  }
+
+  /**
+   * λ for this call, for annealed heads (L-Softmax, SphereFace), or `null`; a training call also
+   * counts itself (the schedule's clock).
+   */
+  protected lambdaForCall(_training: boolean): tf.Scalar | null {
+    return null;
+  }
+
+  /**
+   * Largest embedding entry magnitude the head accepts: unbounded (finite) for heads that normalize
+   * the embeddings; heads whose logits carry `|x|` bound it so the logits stay within float32.
+   */
+  protected embeddingBound(): number {
+    return Infinity;
   }
 
   /** The margin strength `t` in use, `1` (the full margin) unless set by {@link setMarginStrength}. */
@@ -107,37 +136,23 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
     this.strength = strength;
   }
 
+  /** ψ at the current strength: the full margin is built once, a warm-up strength when it changes. */
   private currentMargin(): TargetMargin {
-    if (this.strength === 1) return this.targetMargin();
-    if (this.strengthMargin?.strength !== this.strength) {
-      this.strengthMargin = { strength: this.strength, psi: this.targetMarginAt(this.strength) };
+    if (this.strength === 1) return (this.fullMargin ??= this.marginAt(1));
+    if (this.warmupMargin?.strength !== this.strength) {
+      this.warmupMargin = { strength: this.strength, psi: this.marginAt(this.strength) };
     }
-    return this.strengthMargin.psi;
-  }
-
-  /** λ for annealed heads (L-Softmax, SphereFace); called once per call with labels. */
-  protected lambdaFor(_training: boolean): tf.Scalar | null {
-    return null;
+    return this.warmupMargin.psi;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shapes = Array.isArray(inputShape[0]) ? (inputShape as tfl.Shape[]) : [inputShape as tfl.Shape];
-    const embeddingShape = shapes[0]!;
-    const d = embeddingShape[1];
-    if (embeddingShape.length !== 2 || typeof d !== 'number') {
-      throw new MarginArgumentError(
-        this.headName,
-        'embeddings',
-        'of shape [N, D] with a known D',
-        `shape ${describe(embeddingShape)}`,
-      );
-    }
+    const d = this.inputs.embeddingSize(inputShape);
+    const { subCenters } = this.geometry();
+    checkWeightSize(this.headName, 'numClasses', this.numClasses, d * subCenters);
     this.inputDim = d;
-    checkWeightSize(this.headName, 'numClasses', this.numClasses, d * this.geometry().subCenters);
-    const columns = this.numClasses * this.geometry().subCenters;
     this.kernel = this.addWeight(
       'kernel',
-      [d, columns],
+      [d, this.numClasses * subCenters],
       'float32',
       tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed }),
     );
@@ -153,135 +168,26 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const [embeddings, labels] = this.splitInputs(inputs);
-      const kernel = this.kernel;
-      if (kernel === null) {
-        throw new MarginArgumentError(
-          this.headName,
-          'kernel',
-          'built before the head is called (apply it to a symbolic input or call build())',
-          'an unbuilt layer',
-        );
-      }
-      const x = floatTensor(this.headName, 'embeddings', embeddings);
-      rankIs(this.headName, 'embeddings', x, 2, '[N, D]');
-      if (x.shape[1] !== this.inputDim) {
-        throw new MarginArgumentError(
-          this.headName,
-          'embeddings',
-          `a [N, ${this.inputDim}] tensor (the D the head was built with)`,
-          x,
-        );
-      }
-      if (x.shape[0] === 0) throw new MarginArgumentError(this.headName, 'embeddings', 'a non-empty batch', x);
-      const g = this.geometry();
-      const options = { ...g, margin: this.currentMargin(), checkTargets: false };
+      const [embeddings, labels] = this.inputs.split(inputs);
+      const kernel = this.inputs.built(this.kernel, 'kernel').read() as tf.Tensor2D;
+      const x = this.inputs.embeddings(embeddings, this.inputDim!);
+      const options = { ...this.geometry(), margin: this.currentMargin(), checkTargets: false };
       if (labels === null) {
-        if (this.checkInputs) this.checkValues(x, null);
-        return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, null, null, options);
+        if (this.checkInputs) this.inputs.checkValues(x, null);
+        return marginLogits(x, kernel, null, null, options);
       }
-      const y = parseLabels(this.headName, 'labels', labels, x.shape[0], this.numClasses, false);
-      if (this.checkInputs) this.checkValues(x, labels);
-      const lambda = this.lambdaFor(kwargs['training'] === true);
-      return marginLogits(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, y, lambda, options);
+      const y = this.inputs.labels(labels, x.shape[0]);
+      if (this.checkInputs) this.inputs.checkValues(x, labels);
+      return marginLogits(x, kernel, y, this.lambdaForCall(kwargs['training'] === true), options);
     });
-  }
-
-  private splitInputs(inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor | null] {
-    if (!Array.isArray(inputs)) return [inputs, null];
-    if (inputs.length === 1) return [inputs[0]!, null];
-    if (inputs.length !== 2) {
-      throw new MarginArgumentError(
-        this.headName,
-        'inputs',
-        '[embeddings, labels] or embeddings alone',
-        `a list of ${inputs.length} tensors`,
-      );
-    }
-    return [inputs[0]!, inputs[1]!];
-  }
-
-  /**
-   * Largest embedding entry magnitude the head accepts: unbounded (finite) for heads that normalize
-   * the embeddings; heads whose logits carry `|x|` bound it so the logits stay within float32.
-   */
-  protected embeddingBound(): number {
-    return Infinity;
-  }
-
-  /**
-   * The values `checkInputs` reads: the labels, then `Σ (x − x)` (NaN exactly when some embedding is
-   * not finite), then `max |x|` when the head bounds it.
-   */
-  private valueProbe(x: tf.Tensor, labels: tf.Tensor | null): tf.Tensor {
-    return tf.tidy(() => {
-      const parts = [tf.reshape(tf.sum(tf.sub(x, x)), [1])];
-      if (labels !== null) parts.unshift(tf.cast(tf.reshape(labels, [-1]), 'float32'));
-      if (Number.isFinite(this.embeddingBound())) parts.push(tf.reshape(tf.max(tf.abs(x)), [1]));
-      return tf.concat(parts);
-    });
-  }
-
-  /** Index of the finiteness entry in the probe. */
-  private finiteAt(values: ArrayLike<number>): number {
-    return values.length - (Number.isFinite(this.embeddingBound()) ? 2 : 1);
-  }
-
-  private checkProbe(values: ArrayLike<number>, hasLabels: boolean): void {
-    const at = this.finiteAt(values);
-    if (Number.isNaN(values[at])) {
-      throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', 'NaN or Infinity');
-    }
-    const bound = this.embeddingBound();
-    if (Number.isFinite(bound) && values[at + 1]! > Math.fround(bound)) {
-      throw new MarginArgumentError(
-        this.headName,
-        'embeddings',
-        `entries of magnitude at most ${bound} (the logits carry |x| and must stay within float32)`,
-        receivedText(`an entry of magnitude ${values[at + 1]}`),
-      );
-    }
-    if (hasLabels) checkLabelValues(this.headName, values, this.numClasses, at);
-  }
-
-  /** One device read (skipped on webgpu, see {@link MarginHeadArgs.checkInputs}). */
-  private checkValues(x: tf.Tensor, labels: tf.Tensor | null): void {
-    if (!canReadSync()) return;
-    const probe = this.valueProbe(x, labels);
-    const values = probe.dataSync();
-    probe.dispose();
-    if (Number.isNaN(values[this.finiteAt(values)])) this.rejectNonFinite(x.dataSync(), x.shape[1] ?? 1);
-    this.checkProbe(values, labels !== null);
-  }
-
-  /** The error for non-finite embeddings, naming the first bad value (read only on this failure path). */
-  private rejectNonFinite(values: ArrayLike<number>, d: number): never {
-    let i = 0;
-    while (i < values.length && Number.isFinite(values[i])) i++;
-    const where = i < values.length ? `${values[i]} at [${Math.floor(i / d)}, ${i % d}]` : 'NaN or Infinity';
-    throw new MarginArgumentError(this.headName, 'embeddings', 'finite values', where);
   }
 
   /**
    * The value checks of `checkInputs`, asynchronously and on every backend: rejects NaN/Infinity
    * embeddings and labels outside `[0, numClasses)` with the same errors a call would throw.
    */
-  async validateInputs(embeddings: tf.Tensor, labels?: tf.Tensor): Promise<void> {
-    const x = floatTensor(this.headName, 'embeddings', embeddings);
-    if (labels !== undefined) {
-      // Checks shape and dtype; for [N] int32 labels it returns the caller's own tensor.
-      const parsed = parseLabels(this.headName, 'labels', labels, x.shape[0] ?? null, this.numClasses, false);
-      if (parsed !== labels) parsed.dispose();
-    }
-    const probe = this.valueProbe(x, labels ?? null);
-    try {
-      const values = await probe.data();
-      if (Number.isNaN(values[this.finiteAt(values)])) this.rejectNonFinite(await x.data(), x.shape[1] ?? 1);
-      this.checkProbe(values, labels !== undefined);
-    } finally {
-      probe.dispose();
-      if (x !== embeddings) x.dispose();
-    }
+  validateInputs(embeddings: tf.Tensor, labels?: tf.Tensor): Promise<void> {
+    return this.inputs.validate(embeddings, labels);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,25 +1,15 @@
 import { checkWeightSize, cosineMarginInRange, multiplicativeFactorInRange, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MarginArgumentError, describe } from '../internal/errors';
+import { MarginArgumentError } from '../internal/errors';
 import { withCustomGrad } from '../internal/customGrad';
 import { oneHotFloat } from '../internal/oneHot';
-import {
-  booleanArg,
-  floatTensor,
-  integerAtLeast,
-  nonNegativeNumber,
-  numberInRange,
-  optionalSeed,
-  rankIs,
-} from '../internal/validate';
+import { booleanArg, integerAtLeast, nonNegativeNumber, numberInRange, optionalSeed } from '../internal/validate';
 import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
-import { parseLabels } from '../losses/labels';
 import { marginLogits } from '../ops/marginLogits';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import type { TargetMargin } from '../ops/margins/targetMargin';
-import { checkLabelValues } from '../ops/validateLabels';
-import { canReadSync } from '../internal/syncRead';
+import { HeadInputs } from './headInputs';
 import { checkLayerKeys, formatTag, type Kwargs, type LayerArgs, registerLayer } from './layerConfig';
 
 /** Arguments of {@link PartialFC}. */
@@ -27,8 +17,8 @@ export interface PartialFCArgs extends LayerArgs {
   /** Number of classes (identities); may be in the millions. */
   numClasses: number;
   /**
-   * Fraction of class centres used per step, in `(0, 1]`. Default `0.1`. Each step uses
-   * `S = min(C, max(⌈sampleRate · C⌉, N))` centres: every class in the batch plus random others.
+   * Fraction of class centers used per step, in `(0, 1]`. Default `0.1`. Each step uses
+   * `S = min(C, max(⌈sampleRate · C⌉, N))` centers: every class in the batch plus random others.
    */
   sampleRate?: number;
   /** Combined margin `cos(m1 θ_y + m2) − m3` (insightface). Defaults are ArcFace: `m1 1, m2 0.5, m3 0`. */
@@ -37,13 +27,13 @@ export interface PartialFCArgs extends LayerArgs {
   m3?: number;
   /** Logit scale. Default `64`. */
   scale?: number;
-  /** The class centres' own SGD: learning rate (default `0.1`), momentum (`0.9`), weight decay (`5e-4`). */
+  /** The class centers' own SGD: learning rate (default `0.1`), momentum (`0.9`), weight decay (`5e-4`). */
   learningRate?: number;
   momentum?: number;
   weightDecay?: number;
   /** Check labels are integers in `[0, numClasses)` and embeddings finite (one device read per call). Default `true`. */
   checkInputs?: boolean;
-  /** Seed of the centres' initializer and of the negative sampling. Default: random. */
+  /** Seed of the centers' initializer and of the negative sampling. Default: random. */
   seed?: number | null;
 }
 
@@ -64,15 +54,15 @@ const KEYS = [
 /**
  * Partial FC (An et al. 2022, "Killing Two Birds with One Stone: Efficient and Robust Training of
  * Face Recognition CNNs by Partial FC"; insightface's `PartialFC`): a combined-margin softmax loss
- * over millions of classes that, at each training step, uses only the class centres of the batch's
- * labels plus a uniformly random sample of the others — `sampleRate` of all centres — and updates
+ * over millions of classes that, at each training step, uses only the class centers of the batch's
+ * labels plus a uniformly random sample of the others — `sampleRate` of all centers — and updates
  * only those.
  *
  * Applied to `[embeddings, labels]` it returns the per-sample loss `[N, 1]` (compile with
  * `losses.precomputedLoss`, and pass anything of batch size, e.g. the labels, as targets); applied to
  * embeddings alone it returns the margin-free logits `s cos θ_j` over all classes.
  *
- * The centres (weight `centres`, `[numClasses, D]`, row `c` for class `c`) are not trained by the
+ * The centers (weight `centers`, `[numClasses, D]`, row `c` for class `c`) are not trained by the
  * model's optimizer: a tfjs optimizer would keep state and write updates for the whole `[C, D]`
  * matrix every step. They take their own SGD step (momentum, weight decay, as insightface trains
  * them) inside the backward pass, on the sampled rows only: gather the sampled rows (forward only,
@@ -93,12 +83,13 @@ export class PartialFC extends tfl.layers.Layer {
   readonly weightDecay: number;
   readonly checkInputs: boolean;
   readonly seed: number | null;
-  /** The centres' learning rate; change it with {@link setLearningRate} (e.g. from a schedule). */
+  /** The centers' learning rate; change it with {@link setLearningRate} (e.g. from a schedule). */
   learningRate: number;
-  private centres: tfl.LayerVariable | null = null;
+  private centers: tfl.LayerVariable | null = null;
   private tap: tfl.LayerVariable | null = null;
   private velocity: tf.Variable | null = null;
   private readonly psi: TargetMargin;
+  private readonly inputs: HeadInputs;
   private draws = 0;
 
   constructor(args: PartialFCArgs) {
@@ -121,32 +112,25 @@ export class PartialFC extends tfl.layers.Layer {
     this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
     this.seed = optionalSeed(where, args.seed);
     this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
+    this.inputs = new HeadInputs(where, this.numClasses);
   }
 
-  /** Sets the centres' learning rate. */
+  /** Sets the centers' learning rate. */
   setLearningRate(lr: number): void {
     this.learningRate = nonNegativeNumber('PartialFC.setLearningRate', 'lr', lr);
   }
 
-  /** Class centres used per step for a batch of `n`: `min(C, max(⌈sampleRate · C⌉, n))`. */
+  /** Class centers used per step for a batch of `n`: `min(C, max(⌈sampleRate · C⌉, n))`. */
   sampleSize(n: number): number {
     return Math.min(this.numClasses, Math.max(Math.ceil(this.sampleRate * this.numClasses), n));
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shapes = Array.isArray(inputShape[0]) ? (inputShape as tfl.Shape[]) : [inputShape as tfl.Shape];
-    const d = shapes[0]![1];
-    if (shapes[0]!.length !== 2 || typeof d !== 'number') {
-      throw new MarginArgumentError(
-        'PartialFC',
-        'embeddings',
-        'of shape [N, D] with a known D',
-        `shape ${describe(shapes[0])}`,
-      );
-    }
+    const d = this.inputs.embeddingSize(inputShape);
     checkWeightSize('PartialFC', 'numClasses', this.numClasses, d);
     const init = tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed });
-    this.centres = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
+    // 'centres': the serialized weight name, kept so saved models keep loading.
+    this.centers = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
     this.tap = this.addWeight('update_tap', [], 'float32', tfl.initializers.zeros(), undefined, true);
     this.built = true;
   }
@@ -158,24 +142,10 @@ export class PartialFC extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const list = Array.isArray(inputs) ? inputs : [inputs];
-      if (list.length > 2) {
-        throw new MarginArgumentError(
-          'PartialFC',
-          'inputs',
-          '[embeddings, labels] or embeddings alone',
-          `a list of ${list.length} tensors`,
-        );
-      }
-      if (this.centres === null || this.tap === null) {
-        throw new MarginArgumentError('PartialFC', 'centres', 'built before the layer is called', 'an unbuilt layer');
-      }
-      const x = floatTensor('PartialFC', 'embeddings', list[0]) as tf.Tensor2D;
-      rankIs('PartialFC', 'embeddings', x, 2, '[N, D]');
-      const d = this.centres.shape[1]!;
-      if (x.shape[1] !== d) throw new MarginArgumentError('PartialFC', 'embeddings', `a [N, ${d}] tensor`, x);
+      const [embeddings, labelInput] = this.inputs.split(inputs);
+      const centers = this.inputs.built(this.centers, 'centers').read() as tf.Tensor2D;
+      const x = this.inputs.embeddings(embeddings, centers.shape[1]);
       const n = x.shape[0];
-      if (n === 0) throw new MarginArgumentError('PartialFC', 'embeddings', 'a non-empty batch', x);
       const options = {
         margin: this.psi,
         scale: this.scale,
@@ -186,15 +156,15 @@ export class PartialFC extends tfl.layers.Layer {
         kernelLayout: 'rows' as const,
         checkTargets: false,
       };
-      const centres = this.centres.read();
-      if (list.length === 1) {
-        return marginLogits(x, centres as tf.Tensor2D, null, null, options);
+      if (labelInput === null) {
+        if (this.checkInputs) this.inputs.checkValues(x, null);
+        return marginLogits(x, centers, null, null, options);
       }
-      const labels = parseLabels('PartialFC', 'labels', list[1]!, n, this.numClasses, false);
-      if (this.checkInputs && canReadSync()) this.checkValues(x, labels);
+      const labels = this.inputs.labels(labelInput, n);
+      if (this.checkInputs) this.inputs.checkValues(x, labelInput);
       const s = this.sampleSize(n);
       const sampled = s === this.numClasses ? null : this.sample(labels, s);
-      const rows = sampled === null ? centres : tf.gather(centres, sampled.indices);
+      const rows = sampled === null ? centers : tf.gather(centers, sampled.indices);
       const local = sampled === null ? labels : (tf.gather(sampled.position, labels) as tf.Tensor1D);
       const training = kwargs['training'] === true;
       const tapped = this.tapped(rows as tf.Tensor2D, sampled?.indices ?? null, training);
@@ -213,7 +183,7 @@ export class PartialFC extends tfl.layers.Layer {
     return { indices, position };
   }
 
-  /** Identity on the sampled rows whose backward pass applies the centres' SGD step to them. */
+  /** Identity on the sampled rows whose backward pass applies the centers' SGD step to them. */
   private tapped(rows: tf.Tensor2D, indices: tf.Tensor1D | null, training: boolean): tf.Tensor2D {
     const tap = this.tap!.read();
     const f = withCustomGrad(([w], save) => {
@@ -224,7 +194,7 @@ export class PartialFC extends tfl.layers.Layer {
         gradFunc: (dy, saved) => {
           if (training)
             this.step(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, (saved[1] as tf.Tensor1D | undefined) ?? null);
-          // dy for the rows goes to the gather of the untrainable centres, where tfjs drops it.
+          // dy for the rows goes to the gather of the untrainable centers, where tfjs drops it.
           return [dy, tf.scalar(0)];
         },
       };
@@ -234,12 +204,12 @@ export class PartialFC extends tfl.layers.Layer {
 
   /** SGD with momentum and weight decay on the sampled rows: `v ← μ v + g + λ w`, `w ← w − lr v`. */
   private step(rows: tf.Tensor2D, grad: tf.Tensor2D, indices: tf.Tensor1D | null): void {
-    const centres = this.centres!;
+    const centers = this.centers!;
     tf.tidy(() => {
       const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(rows, this.weightDecay)) : grad;
       let v = g;
       if (this.momentum > 0) {
-        this.velocity ??= tf.variable(tf.zeros(centres.shape as number[]), false);
+        this.velocity ??= tf.variable(tf.zeros(centers.shape as number[]), false);
         const previous = indices === null ? this.velocity : tf.gather(this.velocity, indices);
         v = tf.add(tf.mul(previous, this.momentum), g);
         this.velocity.assign(
@@ -247,19 +217,17 @@ export class PartialFC extends tfl.layers.Layer {
         );
       }
       const updated = tf.sub(rows, tf.mul(v, this.learningRate));
-      const all = centres.read();
-      centres.write(indices === null ? updated : tf.tensorScatterUpdate(all, tf.reshape(indices, [-1, 1]), updated));
+      const all = centers.read();
+      centers.write(indices === null ? updated : tf.tensorScatterUpdate(all, tf.reshape(indices, [-1, 1]), updated));
     });
   }
 
-  private checkValues(x: tf.Tensor, labels: tf.Tensor1D): void {
-    const probe = tf.tidy(() => tf.concat([tf.cast(labels, 'float32'), tf.reshape(tf.sum(tf.sub(x, x)), [1])]));
-    const values = probe.dataSync();
-    probe.dispose();
-    if (Number.isNaN(values[values.length - 1])) {
-      throw new MarginArgumentError('PartialFC', 'embeddings', 'finite values', 'NaN or Infinity');
-    }
-    checkLabelValues('PartialFC', values, this.numClasses, values.length - 1);
+  /**
+   * The value checks of `checkInputs`, asynchronously and on every backend: rejects NaN/Infinity
+   * embeddings and labels outside `[0, numClasses)` with the same errors a call would throw.
+   */
+  validateInputs(embeddings: tf.Tensor, labels?: tf.Tensor): Promise<void> {
+    return this.inputs.validate(embeddings, labels);
   }
 
   override dispose(): ReturnType<tfl.layers.Layer['dispose']> {

@@ -2,23 +2,16 @@ import { subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../internal/errors';
 import { floatTensor, numberInRange, rankIs } from '../internal/validate';
-import { parseLabels } from '../losses/labels';
+import { parseLabels } from '../internal/labels';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { l2Normalize } from '../ops/l2Normalize';
-import { checkLayerKeys, registerLayer } from './layerConfig';
-import {
-  gradientArg,
-  type HeadGeometry,
-  MARGIN_HEAD_KEYS,
-  type MarginHeadArgs,
-  MarginSoftmaxHead,
-  scaleArg,
-} from './marginSoftmaxHead';
+import { registerLayer } from './layerConfig';
+import { gradientArg, type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
 
 /** Arguments of {@link SubCenterArcFace}. */
 export interface SubCenterArcFaceArgs extends MarginHeadArgs {
-  /** Sub-centres per class `K >= 1`. Default `3`. */
+  /** Sub-centers per class `K >= 1`. Default `3`. */
   subCenters?: number;
   /** Additive angular margin in radians, in `[0, π)`. Default `0.5`. */
   margin?: number;
@@ -30,17 +23,17 @@ export interface SubCenterArcFaceArgs extends MarginHeadArgs {
 
 /** What {@link SubCenterArcFace.getOutliers} finds. */
 export interface SubCenterOutliers {
-  /** Indices of samples farther than the threshold from their class's dominant sub-centre. */
+  /** Indices of samples farther than the threshold from their class's dominant sub-center. */
   outliers: number[];
-  /** `[D, numClasses]`: each class's dominant sub-centre (the one most of its samples are nearest). */
+  /** `[D, numClasses]`: each class's dominant sub-center (the one most of its samples are nearest). */
   dominantCenters: tf.Tensor2D;
 }
 
 /**
  * Sub-center ArcFace head (Deng et al. 2020, "Sub-center ArcFace: Boosting Face Recognition by
- * Large-scale Noisy Web Faces"): each class has `K` centres, kernel columns `c·K … c·K + K − 1`; a
- * class's cosine is the max over its sub-centres, then the ArcFace margin applies (see {@link ArcFace}).
- * The gradient reaches only the arg-max sub-centre. Matches pytorch-metric-learning's
+ * Large-scale Noisy Web Faces"): each class has `K` centers, kernel columns `c·K … c·K + K − 1`; a
+ * class's cosine is the max over its sub-centers, then the ArcFace margin applies (see {@link ArcFace}).
+ * The gradient reaches only the arg-max sub-center. Matches pytorch-metric-learning's
  * `SubCenterArcFaceLoss`.
  *
  * Recommended (README, "Choosing a head"): `subCenters 3` for noisy, web-scale data (the paper); on
@@ -51,40 +44,25 @@ export class SubCenterArcFace extends MarginSoftmaxHead {
   readonly subCenters: number;
   readonly margin: number;
   readonly scale: number;
-  readonly gradient: MarginGradient;
-  private readonly psi: TargetMargin;
+  override readonly gradient: MarginGradient;
 
   constructor(args: SubCenterArcFaceArgs) {
-    checkLayerKeys('SubCenterArcFace', args, [...MARGIN_HEAD_KEYS, 'subCenters', 'margin', 'scale', 'gradient']);
-    super(args, 'SubCenterArcFace');
-    this.subCenters = subCentersInRange('SubCenterArcFace', 'subCenters', args.subCenters ?? 3);
-    this.margin = numberInRange('SubCenterArcFace', 'margin', args.margin ?? 0.5, 0, Math.PI);
-    this.scale = scaleArg('SubCenterArcFace', args.scale, 64);
-    this.gradient = gradientArg('SubCenterArcFace', args.gradient);
-    this.psi = additiveAngularMargin(this.margin);
+    super(args, ['subCenters', 'margin', 'scale', 'gradient']);
+    this.subCenters = subCentersInRange(this.headName, 'subCenters', args.subCenters ?? 3);
+    this.margin = numberInRange(this.headName, 'margin', args.margin ?? 0.5, 0, Math.PI);
+    this.scale = scaleArg(this.headName, args.scale, 64);
+    this.gradient = gradientArg(this.headName, args.gradient);
   }
-  protected get headName(): string {
-    return 'SubCenterArcFace';
-  }
-  protected override targetMarginAt(strength: number): TargetMargin {
+  protected marginAt(strength: number): TargetMargin {
     return additiveAngularMargin(this.margin * strength);
   }
-  protected targetMargin(): TargetMargin {
-    return this.psi;
-  }
-  protected geometry(): HeadGeometry {
-    return {
-      normalizeInputs: true,
-      normalizeWeights: true,
-      subCenters: this.subCenters,
-      scale: this.scale,
-      gradient: this.gradient,
-    };
+  protected override geometry(): HeadGeometry {
+    return { ...super.geometry(), subCenters: this.subCenters };
   }
 
   /**
    * Finds noisy samples as pytorch-metric-learning's `get_outliers` does: for each class present in
-   * `labels`, the dominant sub-centre is the one most of the class's samples are nearest to; samples
+   * `labels`, the dominant sub-center is the one most of the class's samples are nearest to; samples
    * whose angle to it exceeds `thresholdDegrees` (default 75°) are outliers. Reads data back (async).
    *
    * @param embeddings `[N, D]` embeddings.

@@ -19,9 +19,9 @@ export interface MarginLogitsOptions {
   scale: number;
   /** `true`: logits use `cos θ`; `false`: they carry the embedding norm, `|x| cos θ`. */
   normalizeInputs: boolean;
-  /** `true`: class centres are normalized; `false`: logits carry `|W_j|` (L-Softmax). */
+  /** `true`: class centers are normalized; `false`: logits carry `|W_j|` (L-Softmax). */
   normalizeWeights: boolean;
-  /** Sub-centres per class `K` (columns `c·K … c·K + K − 1`); the class cosine is their max. */
+  /** Sub-centers per class `K` (columns `c·K … c·K + K − 1`); the class cosine is their max. */
   subCenters: number;
   /** `'exact'` derivative of ψ, or `'straightThrough'` (ψ' = 1). */
   gradient: MarginGradient;
@@ -42,7 +42,7 @@ export interface MarginLogitsOptions {
 /**
  * Logits of a margin-based softmax head, with one analytic custom gradient.
  *
- * With `c_j = x̂ · Ŵ_j` (the max over a class's sub-centres when `K > 1`), `y` the label and
+ * With `c_j = x̂ · Ŵ_j` (the max over a class's sub-centers when `K > 1`), `y` the label and
  * `ρ = s · |x|^[!normalizeInputs] · |W_j|^[!normalizeWeights]`:
  *
  * `logit_j = ρ_j · c_j` for `j ≠ y`, `logit_y = ρ_y · f(c_y)`, `f(c) = (λ c + ψ(c)) / (1 + λ)`.
@@ -51,7 +51,7 @@ export interface MarginLogitsOptions {
  * `[N, D]` side (`A = s·x̂` or `s·x`), so `Z = (A W) ⊙ invw` is `ρ ⊙ c` after one column scaling; the
  * target entries are read with a gather and written with one scatter (`O(N)`), not through one-hot
  * mask arithmetic. Backward from `G = ∂L/∂logits`: `H = G` with target entries times `f'(c_y)`,
- * routed to the arg-max sub-centre, times `invw`; `∂L/∂x̂ = s·H Wᵀ` and `∂L/∂W = Aᵀ H` carry
+ * routed to the arg-max sub-center, times `invw`; `∂L/∂x̂ = s·H Wᵀ` and `∂L/∂W = Aᵀ H` carry
  * everything linear, the weight normalization adds `−W ⊙ invw² ⊙ colsum(H ⊙ Z)` and the norm
  * factors `|x|`, `|W_y|` add per-sample terms `∝ f(c_y) − f'(c_y) c_y` (`O(N·D)`). No `gather`
  * gradient (wasm lacks one), no `acos` on the gradient path, no autodiff through the norms.
@@ -61,7 +61,7 @@ export interface MarginLogitsOptions {
  * bound their embeddings for this (L-Softmax, SphereFace: entries up to 1e30).
  *
  * @param x `[N, D]` embeddings.
- * @param kernel `[D, C·K]` class centres (`[C·K, D]` with `kernelLayout: 'rows'`).
+ * @param kernel `[D, C·K]` class centers (`[C·K, D]` with `kernelLayout: 'rows'`).
  * @param targets The labels: int32 `[N]` class indices (the fast path the heads use), or a float32
  *   `[N, C]` one-hot mask (each row exactly one 1); `null` for margin-free logits. Int32 labels are
  *   checked to be in `[0, C)` unless `options.checkTargets` is `false`. Labels are not differentiable.
@@ -76,146 +76,261 @@ export function marginLogits(
   options: MarginLogitsOptions,
 ): tf.Tensor2D {
   checkMarginLogitsArgs(x, kernel, targets, lambda, options);
+  const plan = planOf(x, kernel, options);
   if (targets !== null && targets.rank === 1 && options.checkTargets !== false && canReadSync()) {
-    const classes = (options.kernelLayout === 'rows' ? kernel.shape[0] : kernel.shape[1]) / options.subCenters;
-    checkLabelValues('ops.marginLogits', targets.dataSync(), classes, targets.size, 'targets');
+    checkLabelValues('ops.marginLogits', targets.dataSync(), plan.classes, targets.size, 'targets');
   }
-  const { margin, scale, normalizeInputs, normalizeWeights, subCenters: k, gradient } = options;
-  const epsilon = squaredNormEpsilon(1e-12);
-  const n = x.shape[0];
-  const rows = options.kernelLayout === 'rows';
-  const classes = (rows ? kernel.shape[0] : kernel.shape[1]) / k;
-  const exact = gradient === 'exact';
-
-  const f = withCustomGrad((inputs, save) => {
-    const [xIn, wIn] = inputs as [tf.Tensor2D, tf.Tensor2D];
-    type Forward = {
-      out: tf.Tensor;
-      keep: Partial<Record<SavedName, tf.Tensor>>;
-    };
-    const forward = tf.tidy((): Forward => {
-      const [xn, invx] = l2NormalizeForward(xIn, 1, epsilon);
-      // invw is [1, C·K] in both layouts; Ŵ is never built (scaling the [N, C] product is cheaper).
-      // Unnormalized weights (L-Softmax) need |W_j| only at the label columns: gathered per sample.
-      const invColumnNorms = (v: tf.Tensor): tf.Tensor =>
-        tf.rsqrt(
-          tf.maximum(rows ? tf.reshape(tf.sum(tf.square(v), 1), [1, -1]) : tf.sum(tf.square(v), 0, true), epsilon),
-        );
-      const invw = normalizeWeights ? invColumnNorms(wIn) : null;
-      const base = normalizeInputs ? xn : xIn;
-      const a = scale !== 1 ? tf.mul(base, scale) : base;
-      const product = tf.matMul(a, wIn, false, rows);
-      // Z = ρ ⊙ c per column: with |W_j| a factor of ρ, |W_j| · invw_j = 1 and the product is already ρ c.
-      const zAll = invw !== null ? tf.mul(product, invw) : product;
-      const keep: Partial<Record<SavedName, tf.Tensor>> = { xn, invx, a, w: wIn };
-      if (invw !== null) {
-        keep.invw = invw;
-        keep.zAll = zAll;
-      }
-      let z: tf.Tensor = zAll;
-      if (k > 1) {
-        // Max and first arg-max over each class's K adjacent columns from K [N, C] slices: TensorFlow's
-        // max and argMax over an innermost axis of size K run ~4× slower than the whole slice-and-compare.
-        const slices = tf.unstack(tf.reshape(zAll, [n, classes, k]), 2);
-        // The index only grows with j, so "j where strictly greater" is a running maximum (no tf.where,
-        // which tiles its scalar to [N, C]).
-        let best: tf.Tensor = tf.zeros([n, classes]);
-        z = slices[0]!;
-        for (let j = 1; j < k; j++) {
-          best = tf.maximum(best, tf.mul(tf.cast(tf.greater(slices[j]!, z), 'float32'), j));
-          z = tf.maximum(z, slices[j]!);
-        }
-        const bestIndex = tf.reshape(tf.cast(best, 'int32'), [-1]) as tf.Tensor1D;
-        keep.route = tf.reshape(oneHotFloat(bestIndex, k), [n, classes, k]);
-      }
-      if (targets === null) return { out: z, keep };
-      const labels = (targets.rank === 1 ? targets : tf.argMax(targets, 1)) as tf.Tensor1D;
-      const index = tf.stack([tf.range(0, n, 1, 'int32'), labels], 1);
-      // ρ_y = s · |x|^[!normalizeInputs] · |W_y|^[!normalizeWeights]; c_y = Z_y / ρ_y.
-      let rho: tf.Tensor = tf.fill([n], scale);
-      if (!normalizeInputs) rho = tf.div(rho, tf.reshape(invx, [-1]));
-      let wNormY: tf.Tensor | null = null;
-      if (!normalizeWeights) {
-        const invwY = tf.reshape(invColumnNorms(tf.gather(wIn, labels, rows ? 0 : 1)), [-1]);
-        keep.invwY = invwY;
-        wNormY = tf.reciprocal(invwY);
-        rho = tf.mul(rho, wNormY);
-      }
-      const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
-      const t = margin.apply(cTarget, gradient);
-      let value = t.value;
-      let derivative: tf.Tensor | null = t.derivative;
-      if (lambda !== null) {
-        const denominator = tf.add(lambda, 1);
-        value = tf.div(tf.add(tf.mul(lambda, cTarget), value), denominator);
-        derivative = tf.div(tf.add(lambda, derivative ?? 1), denominator);
-      }
-      const out = replaceEntries(z, index, labels, tf.mul(rho, value));
-      keep.index = index;
-      keep.labels = labels;
-      if (exact && derivative !== null) keep.derivative = derivative;
-      if (exact && (!normalizeInputs || !normalizeWeights)) {
-        // ρ (f − f'c): what the |x| and |W_y| factors of ρ add to the gradient. Straight-through
-        // differentiates the target as ρ c, all of which the linear part carries: no share.
-        keep.normShare = tf.mul(tf.sub(value, tf.mul(derivative ?? 1, cTarget)), rho);
-      }
-      return { out, keep };
+  const f = withCustomGrad(([xIn, wIn], save) => {
+    let saved: Saved | null = null;
+    const [logits, ...tensors] = tf.tidy(() => {
+      const product = cosineProduct(xIn as tf.Tensor2D, wIn as tf.Tensor2D, plan);
+      const routed = routeSubCenters(product.zAll, plan);
+      const target = targets === null ? null : targetLogits(routed.z, targets, lambda, wIn!, product, plan);
+      saved = new Saved(product, routed.route, target);
+      return [target?.logits ?? routed.z, ...saved.tensors];
     });
-    const names = Object.keys(forward.keep) as SavedName[];
-    save(names.map((name) => forward.keep[name]!));
+    save(tensors);
+    const layout = saved!;
     return {
-      value: forward.out,
-      gradFunc: (dy, saved) => {
-        const get = (name: SavedName): tf.Tensor => saved[names.indexOf(name)]!;
-        const has = (name: SavedName): boolean => names.includes(name);
-        const index = has('index') ? get('index') : null;
-        const xn = get('xn');
-        const w = get('w');
-        const invw = normalizeWeights ? get('invw') : null;
-        const a = get('a');
-        // H_c = ∂L/∂c ÷ ρ: the upstream gradient with target entries times f'(c_y).
-        const dyTarget = index !== null && (has('derivative') || has('normShare')) ? tf.gatherND(dy, index) : null;
-        let h: tf.Tensor = dy;
-        if (dyTarget !== null && has('derivative')) {
-          h = replaceEntries(dy, index!, get('labels') as tf.Tensor1D, tf.mul(dyTarget, get('derivative')));
-        }
-        if (k > 1) h = tf.reshape(tf.mul(tf.expandDims(h, 2), get('route')), [n, classes * k]);
-        const share = dyTarget !== null && has('normShare') ? tf.mul(dyTarget, get('normShare')) : null;
-        // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in
-        // its own tidy so that H ⊙ Z, then H itself, are released before the matmuls.
-        const weightNormTerm = (): tf.Tensor => {
-          if (invw !== null) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, get('zAll')), 0, true));
-          // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND
-          // or a [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector,
-          // which may hold Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1).
-          // Every sample in column j's sum has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j,
-          // so each sample brings share_i · invw_{y_i}².
-          const onehot = oneHotFloat(get('labels') as tf.Tensor1D, classes);
-          const perSample = tf.mul(share!, tf.square(get('invwY')));
-          return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
-        };
-        const q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
-        const hs = invw !== null ? tf.mul(h, invw) : h;
-        if (hs !== h && h !== dy) h.dispose();
-        // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
-        const v = tf.matMul(hs, w, false, !rows);
-        const sv = scale !== 1 ? tf.mul(v, scale) : v;
-        let dx: tf.Tensor;
-        if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, get('invx'), 1);
-        else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), get('invx')))) : sv;
-        const m = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
-        let dw = m;
-        if (q !== null) dw = rows ? tf.sub(m, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(m, tf.mul(w, q));
-        return [dx, dw];
-      },
+      value: logits!,
+      gradFunc: (dy, kept) => backward(dy, layout.unpack(kept), plan),
     };
   });
   return f(x, kernel) as tf.Tensor2D;
 }
 
-/** Tensors the forward pass keeps for the backward pass. */
-type SavedName =
-  'xn' | 'invx' | 'a' | 'w' | 'invw' | 'invwY' | 'zAll' | 'route' | 'index' | 'labels' | 'derivative' | 'normShare';
+/** The call's constants. */
+interface Plan extends MarginLogitsOptions {
+  n: number;
+  classes: number;
+  k: number;
+  rows: boolean;
+  exact: boolean;
+  epsilon: number;
+}
+
+function planOf(x: tf.Tensor2D, kernel: tf.Tensor2D, options: MarginLogitsOptions): Plan {
+  const rows = options.kernelLayout === 'rows';
+  const k = options.subCenters;
+  return {
+    ...options,
+    n: x.shape[0],
+    classes: (rows ? kernel.shape[0] : kernel.shape[1]) / k,
+    k,
+    rows,
+    exact: options.gradient === 'exact',
+    epsilon: squaredNormEpsilon(1e-12),
+  };
+}
+
+/** `1 / |W_j|` as `[1, C·K]` in both layouts. */
+function inverseCenterNorms(w: tf.Tensor, plan: Plan): tf.Tensor {
+  const squares = plan.rows ? tf.reshape(tf.sum(tf.square(w), 1), [1, -1]) : tf.sum(tf.square(w), 0, true);
+  return tf.rsqrt(tf.maximum(squares, plan.epsilon));
+}
+
+/** Step 1, norms and the cosine product: `Z = (A W) ⊙ invw = ρ ⊙ c` per column. */
+interface Product {
+  xn: tf.Tensor;
+  invx: tf.Tensor;
+  w: tf.Tensor;
+  /** `A = s·x̂` or `s·x`: the `[N, D]` side carries the scale and `|x|`. */
+  a: tf.Tensor;
+  /** `[1, C·K]`, or `null` when the centers are not normalized (L-Softmax). */
+  invw: tf.Tensor | null;
+  zAll: tf.Tensor;
+}
+
+function cosineProduct(x: tf.Tensor2D, w: tf.Tensor2D, plan: Plan): Product {
+  const [xn, invx] = l2NormalizeForward(x, 1, plan.epsilon);
+  // Ŵ is never built: scaling the [N, C] product by invw is cheaper.
+  const invw = plan.normalizeWeights ? inverseCenterNorms(w, plan) : null;
+  const base = plan.normalizeInputs ? xn : x;
+  const a = plan.scale !== 1 ? tf.mul(base, plan.scale) : base;
+  const product = tf.matMul(a, w, false, plan.rows);
+  // With |W_j| a factor of ρ (L-Softmax), |W_j| · invw_j = 1 and the product already is ρ c.
+  const zAll = invw !== null ? tf.mul(product, invw) : product;
+  return { xn, invx, w, a, invw, zAll };
+}
+
+/**
+ * Step 2, sub-center routing: each class's value is the max over its `K` adjacent columns, and
+ * `route` (`[N, C, K]` one-hot, `null` for `K = 1`) sends its gradient to the first arg-max.
+ */
+function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: tf.Tensor | null } {
+  const { n, classes, k } = plan;
+  if (k === 1) return { z: zAll, route: null };
+  // K [N, C] slices: TensorFlow's max and argMax over an innermost axis of size K run ~4× slower than
+  // the whole slice-and-compare.
+  const slices = tf.unstack(tf.reshape(zAll, [n, classes, k]), 2);
+  // The index only grows with j, so "j where strictly greater" is a running maximum (no tf.where,
+  // which tiles its scalar to [N, C]).
+  let best: tf.Tensor = tf.zeros([n, classes]);
+  let z = slices[0]!;
+  for (let j = 1; j < k; j++) {
+    best = tf.maximum(best, tf.mul(tf.cast(tf.greater(slices[j]!, z), 'float32'), j));
+    z = tf.maximum(z, slices[j]!);
+  }
+  const bestIndex = tf.reshape(tf.cast(best, 'int32'), [-1]) as tf.Tensor1D;
+  return { z, route: tf.reshape(oneHotFloat(bestIndex, k), [n, classes, k]) };
+}
+
+/** Step 3, the target transform: `logit_y = ρ_y f(c_y)`, and what the backward pass needs of it. */
+interface Target {
+  logits: tf.Tensor;
+  index: tf.Tensor;
+  labels: tf.Tensor1D;
+  /** `1 / |W_y|` per sample, when the centers are not normalized. */
+  invwY: tf.Tensor | null;
+  /** `f'(c_y)`; `null` when it is 1 or the gradient is straight-through. */
+  derivative: tf.Tensor | null;
+  /** `ρ (f − f'c)`: what the `|x|` and `|W_y|` factors of ρ add to the gradient; else `null`. */
+  normShare: tf.Tensor | null;
+}
+
+function targetLogits(
+  z: tf.Tensor,
+  targets: tf.Tensor1D | tf.Tensor2D,
+  lambda: tf.Scalar | null,
+  w: tf.Tensor,
+  product: Product,
+  plan: Plan,
+): Target {
+  const { n, scale, normalizeInputs, normalizeWeights } = plan;
+  const labels = (targets.rank === 1 ? targets : tf.argMax(targets, 1)) as tf.Tensor1D;
+  const index = tf.stack([tf.range(0, n, 1, 'int32'), labels], 1);
+  // ρ_y = s · |x|^[!normalizeInputs] · |W_y|^[!normalizeWeights]; c_y = Z_y / ρ_y.
+  let rho: tf.Tensor = tf.fill([n], scale);
+  if (!normalizeInputs) rho = tf.div(rho, tf.reshape(product.invx, [-1]));
+  let invwY: tf.Tensor | null = null;
+  if (!normalizeWeights) {
+    invwY = tf.reshape(inverseCenterNorms(tf.gather(w, labels, plan.rows ? 0 : 1), plan), [-1]);
+    rho = tf.mul(rho, tf.reciprocal(invwY));
+  }
+  const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
+  const t = plan.margin.apply(cTarget, plan.gradient);
+  let value = t.value;
+  let derivative: tf.Tensor | null = t.derivative;
+  if (lambda !== null) {
+    const denominator = tf.add(lambda, 1);
+    value = tf.div(tf.add(tf.mul(lambda, cTarget), value), denominator);
+    derivative = tf.div(tf.add(lambda, derivative ?? 1), denominator);
+  }
+  // Straight-through differentiates the target as ρ c, all of which the linear part carries.
+  const normShare =
+    plan.exact && (!normalizeInputs || !normalizeWeights)
+      ? tf.mul(tf.sub(value, tf.mul(derivative ?? 1, cTarget)), rho)
+      : null;
+  return {
+    logits: replaceEntries(z, index, labels, tf.mul(rho, value)),
+    index,
+    labels,
+    invwY,
+    derivative: plan.exact ? derivative : null,
+    normShare,
+  };
+}
+
+/** What the backward pass reads, saved positionally: the fixed four, then those present. */
+interface SavedTensors {
+  xn: tf.Tensor;
+  invx: tf.Tensor;
+  a: tf.Tensor;
+  w: tf.Tensor;
+  invw: tf.Tensor | null;
+  zAll: tf.Tensor | null;
+  route: tf.Tensor | null;
+  target: Omit<Target, 'logits'> | null;
+}
+
+class Saved {
+  readonly tensors: tf.Tensor[];
+  private readonly present: boolean[];
+
+  constructor(product: Product, route: tf.Tensor | null, target: Target | null) {
+    const optional = [
+      product.invw,
+      product.invw !== null ? product.zAll : null,
+      route,
+      target?.index ?? null,
+      target?.labels ?? null,
+      target?.invwY ?? null,
+      target?.derivative ?? null,
+      target?.normShare ?? null,
+    ];
+    this.present = optional.map((t) => t !== null);
+    this.tensors = [product.xn, product.invx, product.a, product.w, ...optional.filter((t) => t !== null)];
+  }
+
+  unpack(saved: tf.Tensor[]): SavedTensors {
+    const [xn, invx, a, w, ...rest] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+    let next = 0;
+    const [invw, zAll, route, index, labels, invwY, derivative, normShare] = this.present.map((here) =>
+      here ? rest[next++]! : null,
+    );
+    return {
+      xn,
+      invx,
+      a,
+      w,
+      invw: invw!,
+      zAll: zAll!,
+      route: route!,
+      target:
+        index === null
+          ? null
+          : {
+              index: index!,
+              labels: labels as tf.Tensor1D,
+              invwY: invwY!,
+              derivative: derivative!,
+              normShare: normShare!,
+            },
+    };
+  }
+}
+/**
+ * Step 4, the backward pass from `G = ∂L/∂logits`: `H = G` with target entries times `f'(c_y)`,
+ * routed to the arg-max sub-center, times `invw`; the matmuls carry everything linear, the weight
+ * normalization and the norm factors of ρ add `O(N·D + D·C)` terms.
+ */
+function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
+  const { n, classes, k, rows, scale, normalizeInputs } = plan;
+  const { xn, w, a, invw, target } = saved;
+  const dyTarget =
+    target !== null && (target.derivative !== null || target.normShare !== null) ? tf.gatherND(dy, target.index) : null;
+  let h: tf.Tensor = dy;
+  if (dyTarget !== null && target!.derivative !== null) {
+    h = replaceEntries(dy, target!.index, target!.labels, tf.mul(dyTarget, target!.derivative));
+  }
+  if (saved.route !== null) h = tf.reshape(tf.mul(tf.expandDims(h, 2), saved.route), [n, classes * k]);
+  const share = dyTarget !== null && target!.normShare !== null ? tf.mul(dyTarget, target!.normShare) : null;
+  // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in its own
+  // tidy so that H ⊙ Z, then H itself, are released before the matmuls.
+  const weightNormTerm = (): tf.Tensor => {
+    if (invw !== null) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, saved.zAll!), 0, true));
+    // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND or a
+    // [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector, which may hold
+    // Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1). Every sample in column j's sum
+    // has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j, so each brings share_i · invw_{y_i}².
+    const onehot = oneHotFloat(target!.labels, classes);
+    const perSample = tf.mul(share!, tf.square(target!.invwY!));
+    return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
+  };
+  const q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
+  const hs = invw !== null ? tf.mul(h, invw) : h;
+  if (hs !== h && h !== dy) h.dispose();
+  // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
+  const v = tf.matMul(hs, w, false, !rows);
+  const sv = scale !== 1 ? tf.mul(v, scale) : v;
+  let dx: tf.Tensor;
+  if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, saved.invx, 1);
+  else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), saved.invx))) : sv;
+  const linear = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
+  let dw = linear;
+  if (q !== null) dw = rows ? tf.sub(linear, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(linear, tf.mul(w, q));
+  return [dx, dw];
+}
 
 /** Shapes, dtypes and options of {@link marginLogits}; values are the caller's to check. */
 function checkMarginLogitsArgs(

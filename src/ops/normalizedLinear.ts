@@ -10,7 +10,7 @@ import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
 export interface NormalizedLinearOptions {
   /** Divide each input row by its L2 norm. Default `true`. */
   normalizeInputs?: boolean;
-  /** Divide each kernel column (class centre) by its L2 norm. Default `true`. */
+  /** Divide each kernel column (class center) by its L2 norm. Default `true`. */
   normalizeWeights?: boolean;
   /** Multiplies the logits: a positive number, or a scalar tensor (then it receives a gradient). Default `1`. */
   scale?: number | tf.Scalar;

@@ -1,18 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { layers, losses } from 'tfjs-margin';
 import { assert } from '../harness/assert';
+import { headModel } from '../harness/models';
 import { spec } from '../harness/registry';
 
 /** Trains a seeded ArcFace model on real digits and returns its final weights. */
 async function trainSeeded(digits: { images: Float32Array; labels: Int32Array }): Promise<Float32Array[]> {
   const count = 200;
-  const image = tf.input({ shape: [784] });
-  const label = tf.input({ shape: [1] });
-  const embedding = tf.layers
-    .dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 31 }) })
-    .apply(image) as tf.SymbolicTensor;
   const head = layers.arcFace({ numClasses: 10, scale: 16, margin: 0.3, seed: 32 });
-  const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+  const model = headModel(head, { inputDim: 784, embedding: { units: 16, seed: 31 } });
   model.compile({ optimizer: tf.train.adam(0.01), loss: losses.softmaxCrossEntropy });
   const xs = tf.tensor2d(digits.images.subarray(0, count * 784), [count, 784]);
   const labels = digits.labels.subarray(0, count);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { losses } from 'tfjs-margin';
 import { assert, expectAllFinite } from '../harness/assert';
+import { headModel } from '../harness/models';
 import { spec } from '../harness/registry';
 import { HEAD_CASES } from './headCases';
 
@@ -16,13 +17,8 @@ for (const hc of HEAD_CASES) {
     async (ctx) => {
       const { train } = ctx.digits;
       const count = 500;
-      const image = tf.input({ shape: [784] });
-      const label = tf.input({ shape: [1] });
-      const embedding = tf.layers
-        .dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }) })
-        .apply(image) as tf.SymbolicTensor;
       const head = hc.layer(10, { scale: 64, seed: 22 });
-      const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+      const model = headModel(head, { inputDim: 784, embedding: { units: 16, seed: 21 } });
       model.compile({ optimizer: tf.train.adam(0.003), loss: losses.softmaxCrossEntropy });
       const xs = tf.tensor2d(train.images.subarray(0, count * 784), [count, 784]);
       const labels = train.labels.subarray(0, count);

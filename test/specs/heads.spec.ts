@@ -7,7 +7,7 @@ import { headLogits64, meanCrossEntropy64 } from '../reference/heads';
 import { reshape, transpose } from '../reference/numerics';
 import { checkGradients, valueTol } from './gradcheck';
 import { HEAD_CASES, headWithKernel, oneHot } from './headCases';
-import { roundTrip } from './layers.spec';
+import { headModel, roundTrip } from '../harness/models';
 
 const N = 6;
 const D = 5;
@@ -15,9 +15,9 @@ const C = 4;
 const LABELS = [0, 1, 2, 3, 1, 2];
 
 /**
- * Embeddings with known geometry: row 0 near its class centre (θ ≈ 10°, k = 0; not closer, since
+ * Embeddings with known geometry: row 0 near its class center (θ ≈ 10°, k = 0; not closer, since
  * ArcFace's ψ' = cos m + cos θ sin m / sin θ is ill-conditioned in float32 as θ → 0), row 1 opposite
- * its centre (θ_y > π − m: ArcFace's fallback), the rest random (k >= 1 for m >= 3 typically).
+ * its center (θ_y > π − m: ArcFace's fallback), the rest random (k >= 1 for m >= 3 typically).
  */
 function caseData(seed: number, columns: number, k: number): { x: number[]; w: number[] } {
   const w = uniform(seed, D * columns, -1, 1);
@@ -127,7 +127,7 @@ spec('heads', 'finite values and gradients at a zero embedding and at cosines of
     const w = uniform(400, 3 * 2 * k, -1, 1);
     const wm = reshape(w, 3, 2 * k);
     const col0 = wm.map((row) => row[0]!);
-    // zero row; exactly along class 0's centre (cos = 1); exactly opposite (cos = −1)
+    // zero row; exactly along class 0's center (cos = 1); exactly opposite (cos = −1)
     const x = [0, 0, 0, ...col0, ...col0.map((v) => -v)];
     await scope(async () => {
       const mask = tf.tensor2d(oneHot([1, 0, 0], 2), [3, 2]);
@@ -172,12 +172,7 @@ spec(
     });
     assert((await head.iterations()) === 3, `3 training calls counted, got ${await head.iterations()}`);
     assert(Math.abs((await head.currentLambda()) - 1000 / 1.36) < 1e-3, 'λ(3) = 1000 / 1.36');
-    const input = tf.input({ shape: [D] });
-    const labelInput = tf.input({ shape: [1] });
-    const model = tf.model({
-      inputs: [input, labelInput],
-      outputs: head.apply([input, labelInput]) as tf.SymbolicTensor,
-    });
+    const model = headModel(head, { inputDim: D });
     const { loaded } = await roundTrip(model);
     const restored = loaded.layers.find((l) => l instanceof layers.SphereFace) as layers.SphereFace;
     assert((await restored.iterations()) === 3, 'iteration count restored from the saved weights');
@@ -190,13 +185,8 @@ spec(
 
 spec('heads', 'every head round-trips through save/loadLayersModel with identical logits', async () => {
   for (const hc of HEAD_CASES) {
-    const input = tf.input({ shape: [D] });
-    const labelInput = tf.input({ shape: [1] });
     const head = hc.layer(C);
-    const model = tf.model({
-      inputs: [input, labelInput],
-      outputs: head.apply([input, labelInput]) as tf.SymbolicTensor,
-    });
+    const model = headModel(head, { inputDim: D });
     const { loaded } = await roundTrip(model);
     await scope(async () => {
       const xs = [tf.tensor2d(uniform(600, N * D), [N, D]), tf.tensor2d(LABELS, [N, 1])];
@@ -218,7 +208,7 @@ spec('heads', 'every head round-trips through save/loadLayersModel with identica
   }
 });
 
-spec('heads.subCenterArcFace', 'getOutliers finds the dominant sub-centre and far samples', async () => {
+spec('heads.subCenterArcFace', 'getOutliers finds the dominant sub-center and far samples', async () => {
   const head = layers.subCenterArcFace({ numClasses: 2, subCenters: 2 });
   // columns: class 0 → e0, e1; class 1 → e2, e3 (D = 4)
   const eye = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -238,7 +228,7 @@ spec('heads.subCenterArcFace', 'getOutliers finds the dominant sub-centre and fa
     dominantCenters,
     [1, 0, 0, 0, 0, 0, 0, 1],
     { rtol: 0, atol: 0 },
-    'dominant centres e0, e3 as columns',
+    'dominant centers e0, e3 as columns',
   );
   tf.dispose([xt, yt, dominantCenters]);
   head.dispose();

@@ -1,26 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { layers, losses } from 'tfjs-margin';
 import { assert, scope, expectClose, expectRejects, expectThrows } from '../harness/assert';
+import { roundTrip } from '../harness/models';
 import { uniform } from '../harness/random';
 import { spec } from '../harness/registry';
 import { l2Normalize64, normalizedLinear64, reshape, softmax64 } from '../reference/numerics';
 import { valueTol } from './gradcheck';
-
-/** Saves a model to memory and loads it back: the same path `save('file://')` and `indexeddb://` take. */
-export async function roundTrip(
-  model: tf.LayersModel,
-): Promise<{ loaded: tf.LayersModel; artifacts: tf.io.ModelArtifacts }> {
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  assert(artifacts !== null, 'save handler was not called');
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return { loaded, artifacts };
-}
 
 function denseModel(inputDim: number, head: tf.layers.Layer): tf.LayersModel {
   const input = tf.input({ shape: [inputDim] });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { callbacks, data, layers, losses, ops } from 'tfjs-margin';
+import { savedArtifacts } from '../harness/models';
 
 /**
  * The bad-input catalogue: every way of misusing the public API that we promise to answer with a
@@ -48,8 +49,8 @@ export class Maker {
     return x;
   }
 
-  /** A head already built for `[N, 4]` embeddings and 3 classes. */
-  head<T extends layers.MarginSoftmaxHead>(make: () => T): T {
+  /** A head (or Partial FC) already built for `[N, 4]` embeddings and 3 classes. */
+  head<T extends tf.layers.Layer>(make: () => T): T {
     const h = make();
     tf.tidy(() => void h.apply([tf.zeros([1, 4]), tf.zeros([1], 'int32')]));
     this.layersMade.push(h);
@@ -74,15 +75,9 @@ async function savedModel(make: () => tf.layers.Layer, withLabels: boolean): Pro
   const layer = make();
   const out = layer.apply(withLabels ? inputs : x) as tf.SymbolicTensor;
   const model = tf.model({ inputs, outputs: out });
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const artifacts = await savedArtifacts(model);
   model.dispose();
-  return artifacts!;
+  return artifacts;
 }
 
 /** Loads a saved model after `edit` changed the config of its margin layer (keys as saved: snake_case). */
@@ -102,6 +97,7 @@ async function loadEdited(
 }
 
 const arc = () => layers.arcFace({ numClasses: 3 });
+const pfc = () => layers.partialFC({ numClasses: 3, sampleRate: 1 });
 const x24 = (mk: Maker) => mk.zeros([2, 4]);
 const labels2 = (mk: Maker, a: number, b: number, dtype: 'float32' | 'int32' = 'int32') => mk.t([a, b], [2], dtype);
 
@@ -248,7 +244,7 @@ export const MISUSE_CASES: MisuseCase[] = [
       ops.marginLogits(mk.zeros([2, 4]) as tf.Tensor2D, mk.zeros([3, 6]) as tf.Tensor2D, null, null, marginOptions()),
   },
   {
-    id: 'margin-logits-sub-centres-indivisible',
+    id: 'margin-logits-sub-centers-indivisible',
     api: 'ops.marginLogits',
     misuse: '5 kernel columns with subCenters 2',
     argument: 'kernel',
@@ -303,9 +299,9 @@ export const MISUSE_CASES: MisuseCase[] = [
       ),
   },
   {
-    id: 'margin-logits-subcentres-unnormalized',
+    id: 'margin-logits-subcenters-unnormalized',
     api: 'ops.marginLogits',
-    misuse: 'sub-centres with unnormalized class centres',
+    misuse: 'sub-centers with unnormalized class centers',
     argument: 'options.normalizeWeights',
     expected: /true when subCenters > 1/,
     received: /received false/,
@@ -715,7 +711,7 @@ export const MISUSE_CASES: MisuseCase[] = [
   {
     id: 'partial-fc-momentum',
     api: 'PartialFC',
-    misuse: 'momentum 1 (the centres would never settle)',
+    misuse: 'momentum 1 (the centers would never settle)',
     argument: 'momentum',
     expected: /a number in \[0, 1\)/,
     received: /received 1\./,
@@ -724,7 +720,7 @@ export const MISUSE_CASES: MisuseCase[] = [
   {
     id: 'partial-fc-embedding-width',
     api: 'PartialFC',
-    misuse: 'embeddings of width 3 for centres built with D = 4',
+    misuse: 'embeddings of width 3 for centers built with D = 4',
     argument: 'embeddings',
     expected: /a \[N, 4\] tensor/,
     received: /shape \[2, 3\]/,
@@ -735,11 +731,31 @@ export const MISUSE_CASES: MisuseCase[] = [
     },
   },
   {
+    id: 'partial-fc-embeddings-infinite',
+    api: 'PartialFC',
+    misuse: 'an Infinity in the embeddings (the same check and message as the heads)',
+    argument: 'embeddings',
+    expected: /finite/,
+    received: /(Infinity|NaN) at \[1, 2\]/,
+    run: (mk) => mk.head(pfc).apply([mk.t([0, 0, 0, 0, 1, 1, Infinity, 1], [2, 4]), labels2(mk, 0, 1)]),
+    asyncRun: (mk) => mk.head(pfc).validateInputs(mk.t([0, 0, 0, 0, 1, 1, Infinity, 1], [2, 4]), labels2(mk, 0, 1)),
+  },
+  {
+    id: 'partial-fc-label-out-of-range',
+    api: 'PartialFC',
+    misuse: 'label 3 with 3 classes',
+    argument: 'labels',
+    expected: /\[0, 3\)/,
+    received: /3 at index 1/,
+    run: (mk) => mk.head(pfc).apply([x24(mk), labels2(mk, 0, 3)]),
+    asyncRun: (mk) => mk.head(pfc).validateInputs(x24(mk), labels2(mk, 0, 3)),
+  },
+  {
     id: 'head-unbuilt-kernel',
     api: 'MarginSoftmaxHead.call',
     misuse: 'calling a head whose kernel was never built',
     argument: 'kernel',
-    expected: /built before the head is called/,
+    expected: /built before the layer is called/,
     received: /an unbuilt layer/,
     run: (mk) => mk.layer(arc()).call([mk.zeros([2, 4]), mk.zeros([2])], {}),
   },

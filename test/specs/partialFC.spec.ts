@@ -7,8 +7,8 @@ import { randomLabels, uniform } from '../harness/random';
 const M = { m1: 1, m2: 0.4, m3: 0.1 };
 const SCALE = 8;
 
-/** The `[C, D]` centres of a Partial FC layer (getWeights lists trainable weights first). */
-function centresOf(head: layers.PartialFC): tf.Tensor {
+/** The `[C, D]` centers of a Partial FC layer (getWeights lists trainable weights first). */
+function centersOf(head: layers.PartialFC): tf.Tensor {
   return head.weights.find((w) => w.name.endsWith('centres'))!.read();
 }
 
@@ -44,7 +44,7 @@ function fullReference(x: tf.Tensor2D, labels: number[], kernel: tf.Tensor2D, c:
 
 spec(
   'partialFC',
-  'sampleRate 1 is the combined-margin softmax loss, and its centres take SGD-momentum steps with the exact gradient',
+  'sampleRate 1 is the combined-margin softmax loss, and its centers take SGD-momentum steps with the exact gradient',
   async (ctx) => {
     const n = 6;
     const d = 5;
@@ -59,7 +59,7 @@ spec(
       { numClasses: c, sampleRate: 1, learningRate: lr, momentum, weightDecay },
       d,
     );
-    const w0 = centresOf(head).clone() as tf.Tensor2D; // [C, D]
+    const w0 = centersOf(head).clone() as tf.Tensor2D; // [C, D]
     const ref0 = tf.tidy(() => fullReference(x, labels, tf.transpose(w0) as tf.Tensor2D, c));
     const predicted = tf.tidy(() => tf.reshape(model.predict([x, y]) as tf.Tensor, [n]));
     await expectClose(predicted, ref0.perSample, ctx.tol, 'per-sample loss');
@@ -68,7 +68,7 @@ spec(
     await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
     const g1 = tf.tidy(() => tf.add(tf.transpose(ref0.grad), tf.mul(w0, weightDecay)));
     const w1 = tf.tidy(() => tf.sub(w0, tf.mul(g1, lr)));
-    await expectClose(centresOf(head), w1, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'centres after step 1');
+    await expectClose(centersOf(head), w1, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'centers after step 1');
     const ref1 = tf.tidy(() => fullReference(x, labels, tf.transpose(w1) as tf.Tensor2D, c));
     await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
     const w2 = tf.tidy(() => {
@@ -76,10 +76,10 @@ spec(
       return tf.sub(w1, tf.mul(v2, lr));
     });
     await expectClose(
-      centresOf(head),
+      centersOf(head),
       w2,
       { rtol: ctx.tol.gradRtol, atol: 3 * ctx.tol.gradAtol },
-      'centres after step 2',
+      'centers after step 2',
     );
     const tap = await values(head.weights.find((v) => v.name.endsWith('update_tap'))!.read());
     assert(tap[0] === 0, `update_tap moved to ${tap[0]}`);
@@ -89,7 +89,7 @@ spec(
   },
 );
 
-spec('partialFC', 'sampling: a step touches exactly S centres, every class of the batch among them', async (ctx) => {
+spec('partialFC', 'sampling: a step touches exactly S centers, every class of the batch among them', async (ctx) => {
   const n = 4;
   const d = 3;
   const c = 20;
@@ -101,25 +101,25 @@ spec('partialFC', 'sampling: a step touches exactly S centres, every class of th
     d,
   );
   assert(head.sampleSize(n) === 6, `sample size ${head.sampleSize(n)}`);
-  const before = await values(centresOf(head));
-  // Sampled-class loss never exceeds the full softmax loss over the same centres (smaller partition).
+  const before = await values(centersOf(head));
+  // Sampled-class loss never exceeds the full softmax loss over the same centers (smaller partition).
   const predicted = model.predict([x, y]) as tf.Tensor;
   const partial = await values(predicted);
   predicted.dispose();
-  const full = tf.tidy(() => fullReference(x, labels, tf.transpose(centresOf(head)) as tf.Tensor2D, c));
+  const full = tf.tidy(() => fullReference(x, labels, tf.transpose(centersOf(head)) as tf.Tensor2D, c));
   const fullValues = await values(full.perSample);
   partial.forEach((v, i) =>
     assert(v <= fullValues[i]! + 1e-3 && Number.isFinite(v), `sample ${i}: partial ${v} > full ${fullValues[i]}`),
   );
   await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
-  const after = await values(centresOf(head));
+  const after = await values(centersOf(head));
   const changed = new Set<number>();
   // Half-float storage re-rounds every value the scatter writes; count a change beyond that rounding.
   const slack = (v: number) => (ctx.halfPrecision ? 2e-3 * Math.abs(v) + 1e-4 : 0);
   for (let i = 0; i < before.length; i++) {
     if (Math.abs(before[i]! - after[i]!) > slack(before[i]!)) changed.add(Math.floor(i / d));
   }
-  assert(changed.size === 6, `${changed.size} centres changed, expected 6: ${[...changed]}`);
+  assert(changed.size === 6, `${changed.size} centers changed, expected 6: ${[...changed]}`);
   for (const l of labels) assert(changed.has(l), `class ${l} of the batch was not updated`);
   tf.dispose([x, y, full.perSample, full.grad]);
   model.dispose();
@@ -133,13 +133,13 @@ spec(
     const c = 100;
     const d = 16;
     const perClass = 8;
-    const centres = uniform(31, c * d, -1, 1);
+    const centers = uniform(31, c * d, -1, 1);
     const xs: number[] = [];
     const ys: number[] = [];
     const noise = uniform(32, c * perClass * d, -0.35, 0.35);
     for (let k = 0; k < c * perClass; k++) {
       const cls = k % c;
-      for (let j = 0; j < d; j++) xs.push(centres[cls * d + j]! + noise[k * d + j]!);
+      for (let j = 0; j < d; j++) xs.push(centers[cls * d + j]! + noise[k * d + j]!);
       ys.push(cls);
     }
     const x = tf.tensor2d(xs, [c * perClass, d]);

@@ -290,7 +290,7 @@ for (const hc of HEAD_CASES) {
       await expectAllFinite(gx!, 'gradient of x');
       await expectAllFinite(gw!, 'gradient of kernel');
       // Exact gradients are compared where they are well conditioned: away from the zero vector and
-      // from cos θ_y → ±1 (ArcFace's ψ' has 1/sin θ) and, for sub-centres, from near-ties in the max.
+      // from cos θ_y → ±1 (ArcFace's ψ' has 1/sin θ) and, for sub-centers, from near-ties in the max.
       let wellConditioned = zeroRow < 0 && xv.some((v) => v !== 0);
       for (let i = 0; i < n && wellConditioned; i++) {
         for (let cls = 0; cls < c; cls++) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { callbacks, data, layers, losses } from 'tfjs-margin';
 import { assert, expectClose, values } from '../harness/assert';
+import { headModel } from '../harness/models';
 import { spec } from '../harness/registry';
 import { randomLabels, uniform } from '../harness/random';
 
@@ -107,13 +108,8 @@ spec(
 /** A small dense + ArcFace model on real digits, for the callback specs. */
 function digitModel(ctx: Parameters<Parameters<typeof spec>[2]>[0], optimizer: tf.Optimizer) {
   const count = 200;
-  const image = tf.input({ shape: [784] });
-  const label = tf.input({ shape: [1] });
-  const embedding = tf.layers
-    .dense({ units: 8, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })
-    .apply(image) as tf.SymbolicTensor;
   const head = layers.arcFace({ numClasses: 10, scale: 16, margin: 0.3, seed: 6 });
-  const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+  const model = headModel(head, { inputDim: 784, embedding: { units: 8, seed: 5 } });
   model.compile({ optimizer, loss: losses.softmaxCrossEntropy });
   const labels = ctx.digits.train.labels.subarray(0, count);
   const xs = tf.tensor2d(ctx.digits.train.images.subarray(0, count * 784), [count, 784]);

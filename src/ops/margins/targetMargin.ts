@@ -13,7 +13,7 @@ export interface TargetValues {
 
 /**
  * The target-logit transform of a margin head: maps the cosine `c = cos θ_y` between an embedding
- * and its class centre to `ψ(c)`, which replaces `c` in the target logit. Implementations are pure,
+ * and its class center to `ψ(c)`, which replaces `c` in the target logit. Implementations are pure,
  * run inside a tidy, receive `c` clamped to `[−1, 1]`, and use no `acos` on any gradient path: the
  * derivative is analytic and returned alongside.
  */
