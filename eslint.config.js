@@ -13,6 +13,8 @@ export default tseslint.config(
       'examples/out/',
       'examples/browser/dist/',
       'bench/results/',
+      '.cache/',
+      'docs/api/',
     ],
   },
   js.configs.recommended,

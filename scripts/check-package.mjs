@@ -48,7 +48,7 @@ for (const [file, budget] of Object.entries(BUDGET_GZIP)) {
   else fail(line);
 }
 
-// 4. Known vulnerabilities in what `npm install tfjs-margin` brings (optional tfjs-node included).
+// 4. Known vulnerabilities in what `npm install tfjs-margin` brings (its production tree: no tfjs-node).
 const audit = spawnSync(npm, ['audit', '--omit=dev', '--json'], { cwd: root, encoding: 'utf8' });
 let report = null;
 try {

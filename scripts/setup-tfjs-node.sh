@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the optional @tensorflow/tfjs-node addon against the TensorFlow C library shipped inside
+# Builds the @tensorflow/tfjs-node addon (a devDependency) against the TensorFlow C library shipped inside
 # PyPI's TensorFlow wheel, for machines that reach PyPI but not storage.googleapis.com (where
 # tfjs-node's own install script downloads libtensorflow). Idempotent: exits at once when the addon
-# already loads. With internet access, a plain `npm install` does all of this by itself.
+# already loads. The repository's .npmrc skips install scripts, so `npm install` never runs tfjs-node's.
 #
 # Environment: TFJS_MARGIN_CACHE (default ~/.cache/tfjs-margin) holds the wheel and extracted libs;
 # TF_WHEEL_VERSION (default 2.18.1) picks the tensorflow-cpu wheel.
@@ -20,8 +20,8 @@ if loads; then
 fi
 
 if [ ! -f "$pkg/binding.gyp" ]; then
-  # Plain `npm install` runs tfjs-node's download script; when that fails npm drops the optional
-  # package. Put it back without its script; the addon is built below.
+  # Not installed (e.g. `npm install --omit=dev`): install it without its download script; the addon
+  # is built below.
   echo "setup-tfjs-node: installing @tensorflow/tfjs-node@4.22.0 without its download script"
   (cd "$root" && npm install --no-save --ignore-scripts --no-audit --no-fund @tensorflow/tfjs-node@4.22.0 >/dev/null)
 fi
