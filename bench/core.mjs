@@ -14,7 +14,7 @@
 /** FLOPs of one step: the forward matmul (2NDC) and the two backward matmuls (4NDC). */
 export const stepFlops = ({ n, d, c }) => 6 * n * d * c;
 
-/** Kernel columns per class: K = 3 sub-centres for subCenterArcFace and its floor. */
+/** Kernel columns per class: K = 3 sub-centers for subCenterArcFace and its floor. */
 const columnsPerClass = (variant) => (variant === 'subCenterArcFace' || variant === 'floorWide' ? 3 : 1);
 
 function headOptions(margin, name) {
@@ -202,7 +202,7 @@ export async function runPlan(tf, margin, plan, log = () => {}) {
         ms: r.ms,
         floorMs: results.floor.ms,
         ratio: r.ms / results.floor.ms,
-        // Against the floor with the same number of kernel columns (C·K for sub-centres).
+        // Against the floor with the same number of kernel columns (C·K for sub-centers).
         sameColumnsRatio: v === 'subCenterArcFace' && results.floorWide ? r.ms / results.floorWide.ms : null,
         gflops: r.gflops,
         matmulGflops: rate,

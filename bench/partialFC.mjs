@@ -1,4 +1,4 @@
-// Million-class heads: one training step of Partial FC (insightface's class-centre sampling) against
+// Million-class heads: one training step of Partial FC (insightface's class-center sampling) against
 // full-softmax steps, side by side in one run on one backend.
 //
 //   node bench/partialFC.mjs [--backend tensorflow] [--n 256] [--d 512] [--classes 1000000]
@@ -6,7 +6,7 @@
 //
 // Rows: floor (x·W + tf.losses.softmaxCrossEntropy, autodiff, SGD) and ArcFace (tfjs-margin, SGD)
 // at C = full-classes; Partial FC (ArcFace margin, sampleRate) at C = classes. A step = forward +
-// backward + update (Partial FC: the embedding sink by the tfjs optimizer, the sampled centres by
+// backward + update (Partial FC: the embedding sink by the tfjs optimizer, the sampled centers by
 // the layer's own SGD-momentum step). Time: median over reps of 3 steps ended by a device read.
 // Memory: tfjs-tracked tensor bytes held after the steps, and the process's peak resident set.
 import * as tf from '@tensorflow/tfjs';
@@ -81,7 +81,7 @@ async function partialRow(c, sampleRate) {
     momentum: Number(a.momentum),
   });
   const tInit = performance.now();
-  head.apply([x, labels]).dispose(); // builds the [C, D] centres
+  head.apply([x, labels]).dispose(); // builds the [C, D] centers
   const initMs = performance.now() - tInit;
   const tap = head.trainableWeights[0].read();
   const optimizer = tf.train.sgd(1e-3);
@@ -102,11 +102,11 @@ async function partialRow(c, sampleRate) {
 async function accuracyRow(sampleRate) {
   const c = 1000;
   const dim = 64;
-  const centres = tf.randomNormal([c, dim], 0, 1, 'float32', 7);
+  const centers = tf.randomNormal([c, dim], 0, 1, 'float32', 7);
   const make = (per, seed) =>
     tf.tidy(() => {
       const labels = tf.tile(tf.range(0, c, 1, 'int32'), [per]);
-      const x = tf.add(tf.gather(centres, labels), tf.randomNormal([c * per, dim], 0, 1.3, 'float32', seed));
+      const x = tf.add(tf.gather(centers, labels), tf.randomNormal([c * per, dim], 0, 1.3, 'float32', seed));
       return { x, labels, y: tf.reshape(tf.cast(labels, 'float32'), [-1, 1]) };
     });
   const train = make(8, 8);
@@ -126,7 +126,7 @@ async function accuracyRow(sampleRate) {
   const embedder = tf.model({ inputs: input, outputs: emb });
   const predicted = tf.tidy(() => head.apply(embedder.predict(test.x)).argMax(-1));
   const accuracy = tf.tidy(() => tf.mean(tf.cast(tf.equal(predicted, test.labels), 'float32')).dataSync()[0]);
-  tf.dispose([centres, train.x, train.labels, train.y, test.x, test.labels, test.y, predicted]);
+  tf.dispose([centers, train.x, train.labels, train.y, test.x, test.labels, test.y, predicted]);
   model.dispose();
   optimizer.dispose();
   return { sampleRate, accuracy, seconds };
@@ -144,7 +144,7 @@ if (!a['skip-speed']) {
   const floorMs = rows[0].ms;
   const arcMs = rows[1].ms;
   console.log(
-    `\n| step | classes C | centres per step | ms / step | vs floor @ C=${full} | vs ArcFace @ C=${full} | tensors held |`,
+    `\n| step | classes C | centers per step | ms / step | vs floor @ C=${full} | vs ArcFace @ C=${full} | tensors held |`,
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
@@ -152,7 +152,7 @@ if (!a['skip-speed']) {
       `| ${r.variant} | ${r.classes.toLocaleString('en')} | ${r.sampled.toLocaleString('en')} | ${r.ms.toFixed(0)} | ${(r.ms / floorMs).toFixed(2)}× | ${(r.ms / arcMs).toFixed(2)}× | ${gib(r.heldBytes)} |`,
     );
   }
-  console.log(`\ncentres initialization at C=${big}: ${(rows[3].initMs / 1000).toFixed(1)} s`);
+  console.log(`\ncenters initialization at C=${big}: ${(rows[3].initMs / 1000).toFixed(1)} s`);
 }
 const accuracy = [await accuracyRow(1), await accuracyRow(rate)];
 console.log('\n| 1,000 identities, 64-d | sampleRate | held-out accuracy | training time |');

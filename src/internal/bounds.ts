@@ -33,7 +33,7 @@ export function cosineMarginInRange(where: string, argument: string, value: unkn
   return value;
 }
 
-/** Sub-centres per class `K` in `[1, MAX_SUB_CENTERS]`. */
+/** Sub-centers per class `K` in `[1, MAX_SUB_CENTERS]`. */
 export function subCentersInRange(where: string, argument: string, value: unknown): number {
   return integerInRange(where, argument, value, 1, MAX_SUB_CENTERS, ' (the paper uses 3)');
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /** L-Softmax / SphereFace integer margin: the papers use 1–4; the work grows linearly in m. */
 export const MAX_MULTIPLICATIVE_MARGIN = 16;
 
-/** Sub-centres per class: the paper uses 3 (up to 10); work and kernel size grow with K. */
+/** Sub-centers per class: the paper uses 3 (up to 10); work and kernel size grow with K. */
 export const MAX_SUB_CENTERS = 64;
 
 /**
@@ -35,7 +35,7 @@ export const MAX_BATCH_SIZE = 1_000_000;
 
 /**
  * Largest embedding entry for heads whose logits carry `|x|` (L-Softmax, SphereFace): with `s ≤ 1e4`,
- * `|ψ| ≤ 31` and unit-scale class centres, their logits then stay within float32 (3.4e38).
+ * `|ψ| ≤ 31` and unit-scale class centers, their logits then stay within float32 (3.4e38).
  */
 export const MAX_UNNORMALIZED_EMBEDDING = 1e30;
 

@@ -3,15 +3,15 @@ import { classLabels, embeddingRows, type EmbeddingRows, type Matrix, normalizeR
 
 /** Result of {@link angularStats}; angles in degrees. */
 export interface AngularStats {
-  /** Mean angle between an embedding and its class centre. */
+  /** Mean angle between an embedding and its class center. */
   meanIntraAngle: number;
-  /** Smallest angle between two class centres. */
+  /** Smallest angle between two class centers. */
   minInterAngle: number;
-  /** Mean angle between two class centres. */
+  /** Mean angle between two class centers. */
   meanInterAngle: number;
   /** Mean L2 norm of the embeddings (what L-Softmax and SphereFace let grow, and NormFace fixes). */
   meanNorm: number;
-  /** Per class present in `labels`: its size and mean angle to its centre. */
+  /** Per class present in `labels`: its size and mean angle to its center. */
   perClass: { label: number; count: number; meanAngle: number }[];
 }
 
@@ -25,10 +25,10 @@ function angle(u: Float64Array, i: number, v: Float64Array, j: number, d: number
 
 /**
  * The geometry the margin papers argue about (Liu et al. 2017, SphereFace §3; Deng et al. 2019,
- * ArcFace §2.2): how tightly each class gathers around its centre and how far apart the centres are,
+ * ArcFace §2.2): how tightly each class gathers around its center and how far apart the centers are,
  * measured by angles on the unit hypersphere.
  *
- * Class centres are the head's class weights when `kernel` is given — the `[D, C]` kernel of a margin
+ * Class centers are the head's class weights when `kernel` is given — the `[D, C]` kernel of a margin
  * head or `normalizedDense` (`await head.getWeights()[0].array()`), column `c` for label `c` — and
  * otherwise the normalized mean of each class's normalized embeddings.
  */
@@ -48,14 +48,14 @@ export function angularStats(
   }
   const d = e.cols;
   const slot = new Map(classes.map((c, i) => [c, i]));
-  let centres: Matrix;
+  let centers: Matrix;
   if (kernel === undefined) {
     const sums = new Float64Array(classes.length * d);
     for (let i = 0; i < e.rows; i++) {
       const s = slot.get(y[i]!)!;
       for (let c = 0; c < d; c++) sums[s * d + c] = sums[s * d + c]! + unit.data[i * d + c]!;
     }
-    centres = normalizeRows(where, 'embeddings', { data: sums, rows: classes.length, cols: d });
+    centers = normalizeRows(where, 'embeddings', { data: sums, rows: classes.length, cols: d });
   } else {
     const k = embeddingRows(where, 'kernel', kernel);
     if (k.rows !== d) {
@@ -79,14 +79,14 @@ export function angularStats(
     classes.forEach((label, s) => {
       for (let c = 0; c < d; c++) picked[s * d + c] = k.data[c * k.cols + label]!;
     });
-    centres = normalizeRows(where, 'kernel', { data: picked, rows: classes.length, cols: d });
+    centers = normalizeRows(where, 'kernel', { data: picked, rows: classes.length, cols: d });
   }
   const angleSum = new Float64Array(classes.length);
   const count = new Int32Array(classes.length);
   let intra = 0;
   for (let i = 0; i < e.rows; i++) {
     const s = slot.get(y[i]!)!;
-    const a = angle(unit.data, i, centres.data, s, d);
+    const a = angle(unit.data, i, centers.data, s, d);
     angleSum[s] = angleSum[s]! + a;
     count[s] = count[s]! + 1;
     intra += a;
@@ -96,7 +96,7 @@ export function angularStats(
   let pairs = 0;
   for (let i = 0; i < classes.length; i++) {
     for (let j = i + 1; j < classes.length; j++) {
-      const a = angle(centres.data, i, centres.data, j, d);
+      const a = angle(centers.data, i, centers.data, j, d);
       minInter = Math.min(minInter, a);
       interSum += a;
       pairs++;

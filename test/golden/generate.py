@@ -26,7 +26,7 @@ def data(seed, columns, k=1):
     w = torch.randn(D, columns, generator=g, dtype=torch.float64)
     x = torch.randn(N, D, generator=g, dtype=torch.float64) * 1.5
     labels = torch.tensor([0, 1, 2, 3, 4, 1, 2, 3])
-    # Row 1 points away from its class centre: theta_y > pi - m exercises ArcFace's fallback.
+    # Row 1 points away from its class center: theta_y > pi - m exercises ArcFace's fallback.
     x[1] = -1.3 * w[:, labels[1] * k] + 0.05 * torch.randn(D, generator=g, dtype=torch.float64)
     return x, w, labels
 

@@ -133,8 +133,8 @@ def retrieval_cases():
     sizes = [30, 22, 15, 9, 4, 1, 1]
     labels = np.concatenate([np.full(s, c) for c, s in enumerate(sizes)])
     rng.shuffle(labels)
-    centres = rng.normal(size=(len(sizes), 6))
-    emb = centres[labels] * 0.6 + rng.normal(size=(len(labels), 6))
+    centers = rng.normal(size=(len(sizes), 6))
+    emb = centers[labels] * 0.6 + rng.normal(size=(len(labels), 6))
     out = []
     for distance, k in [("cosine", None), ("euclidean", None), ("cosine", 5)]:
         dist = CosineSimilarity() if distance == "cosine" else LpDistance(normalize_embeddings=False)
@@ -155,8 +155,8 @@ def angular_cases():
     deg = 180 / np.pi
     unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
 
-    def stats(centres):
-        c = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+    def stats(centers):
+        c = centers / np.linalg.norm(centers, axis=1, keepdims=True)
         intra = np.arccos(np.clip((unit * c[labels]).sum(1), -1, 1)) * deg
         inter = [np.arccos(np.clip(c[i] @ c[j], -1, 1)) * deg for i in range(4) for j in range(i + 1, 4)]
         return {"meanIntraAngle": float(intra.mean()), "minInterAngle": float(min(inter)),

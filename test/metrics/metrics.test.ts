@@ -180,9 +180,9 @@ describe('[metrics]', () => {
         1e-9,
       );
     };
-    test('class centres from the embeddings', () =>
+    test('class centers from the embeddings', () =>
       check(metrics.angularStats(a.embeddings, a.labels), a.withoutKernel));
-    test('class centres from a [D, C] kernel', () =>
+    test('class centers from a [D, C] kernel', () =>
       check(metrics.angularStats(a.embeddings, a.labels, a.kernel), a.withKernel));
   });
 
