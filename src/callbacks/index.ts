@@ -1,6 +1,8 @@
 /**
  * `model.fit` callbacks for margin training: learning-rate schedules (tfjs has none), margin
  * warm-up, a progress logger for Node, and open-set verification between epochs.
+ *
+ * @module
  */
 export {
   LearningRateScheduler,

@@ -21,7 +21,14 @@ interface SettableRate {
   setLearningRate?: (lr: number) => void;
 }
 
-/** Sets an optimizer's learning rate: `setLearningRate` where it exists (SGD, momentum), else the field every tfjs optimizer reads per step. */
+/** Sets an optimizer's learning rate: `setLearningRate` where it exists (SGD, momentum), else the field every tfjs optimizer reads per step.
+ *
+ * @example
+ * ```ts
+ * const optimizer = tf.train.adam(1e-3);
+ * callbacks.setLearningRate(optimizer, 5e-4); // what the schedules call before every batch
+ * ```
+ */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   const o = optimizer as unknown as SettableRate;
   if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
@@ -81,6 +88,7 @@ export class LearningRateScheduler extends tfl.Callback {
     this.step = 0;
   }
 
+  /** Called by tfjs when `fit` starts. */
   override async onTrainBegin(): Promise<void> {
     const fit = stepsOfFit(this.params);
     const total = this.totalSteps ?? (fit === null ? null : this.step + fit.total);
@@ -95,6 +103,7 @@ export class LearningRateScheduler extends tfl.Callback {
     this.total = total;
   }
 
+  /** Called by tfjs before each batch. */
   override async onBatchBegin(_batch: number, logs?: tfl.Logs): Promise<void> {
     const lr = this.schedule(this.step, this.total);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
@@ -110,17 +119,28 @@ export class LearningRateScheduler extends tfl.Callback {
     if (logs !== undefined) logs['lr'] = lr;
   }
 
+  /** Called by tfjs after each batch. */
   override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
     this.step++;
     if (logs !== undefined) logs['lr'] = this.current;
   }
 
+  /** Called by tfjs at the end of each epoch. */
   override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
     if (logs !== undefined) logs['lr'] = this.current;
   }
 }
 
-/** Creates a {@link LearningRateScheduler} from any schedule function. */
+/** Creates a {@link LearningRateScheduler} from any schedule function.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+ * const scheduler = callbacks.learningRateScheduler({ schedule: (step, total) => 0.1 * (1 - step / total) });
+ * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: [scheduler] });
+ * ```
+ */
 export function learningRateScheduler(args: LearningRateSchedulerArgs): LearningRateScheduler {
   return new LearningRateScheduler(args);
 }
@@ -156,6 +176,14 @@ function floorRate(where: string, argument: string, value: unknown, lr: number):
 /**
  * insightface's `PolyScheduler` (arcface_torch): linear warm-up `lr · step / warmupSteps`, then
  * `lr · (1 − (step − warmupSteps)/(totalSteps − warmupSteps))^power`, floored at `endLearningRate`.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+ * const schedule = callbacks.polynomialDecay({ learningRate: 0.1, warmupSteps: 1, power: 2 });
+ * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: [schedule] });
+ * ```
  */
 export function polynomialDecay(
   args: WarmupScheduleArgs & { power?: number; endLearningRate?: number },
@@ -177,6 +205,14 @@ export function polynomialDecay(
 /**
  * Cosine decay with linear warm-up (Loshchilov and Hutter 2017, SGDR, without restarts):
  * `min + (lr − min) · (1 + cos(π · progress)) / 2` after warm-up.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+ * const schedule = callbacks.cosineDecay({ learningRate: 0.1, warmupSteps: 1, minLearningRate: 1e-3 });
+ * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: [schedule] });
+ * ```
  */
 export function cosineDecay(args: WarmupScheduleArgs & { minLearningRate?: number }): LearningRateScheduler {
   const where = 'callbacks.cosineDecay';
@@ -195,6 +231,14 @@ export function cosineDecay(args: WarmupScheduleArgs & { minLearningRate?: numbe
 /**
  * Step decay: `lr · factor^k` where `k` counts the `boundaries` (in steps, increasing) already
  * passed; the face-recognition recipe of SphereFace/CosFace (`factor 0.1` at fixed iterations).
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+ * const schedule = callbacks.stepDecay({ learningRate: 0.1, boundaries: [2], factor: 0.5 }); // 0.1, then 0.05
+ * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: [schedule] });
+ * ```
  */
 export function stepDecay(args: WarmupScheduleArgs & { boundaries: number[]; factor?: number }): LearningRateScheduler {
   const where = 'callbacks.stepDecay';

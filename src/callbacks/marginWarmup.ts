@@ -54,21 +54,39 @@ export class MarginWarmup extends tfl.Callback {
     return this.mode === 'switch' ? this.from : this.from + ((1 - this.from) * step) / this.warmupSteps;
   }
 
+  /** Called by tfjs before each batch. */
   override async onBatchBegin(_batch: number, logs?: tfl.Logs): Promise<void> {
     this.head.setMarginStrength(this.strengthAt(this.step));
     if (logs !== undefined) logs['marginStrength'] = this.head.marginStrength;
   }
 
+  /** Called by tfjs after each batch. */
   override async onBatchEnd(): Promise<void> {
     this.step++;
   }
 
+  /** Called by tfjs at the end of each epoch. */
   override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
     if (logs !== undefined) logs['marginStrength'] = this.head.marginStrength;
   }
 }
 
-/** Creates a {@link MarginWarmup} callback. */
+/** Creates a {@link MarginWarmup} callback.
+ *
+ * @example
+ * ```ts
+ * const image = tf.input({ shape: [8] });
+ * const label = tf.input({ shape: [1] });
+ * const embedding = tf.layers.dense({ units: 4 }).apply(image) as tf.SymbolicTensor;
+ * const head = layers.arcFace({ numClasses: 3, scale: 16, margin: 0.5 });
+ * const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+ * model.compile({ optimizer: 'adam', loss: losses.softmaxCrossEntropy });
+ * const warmup = callbacks.marginWarmup({ head, warmupSteps: 10 }); // margin 0 → 0.5 over 10 batches
+ * const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const inputs = [tf.randomNormal([4, 8]), tf.cast(tf.reshape(y, [4, 1]), 'float32')];
+ * await model.fit(inputs, tf.oneHot(y, 3), { epochs: 2, batchSize: 2, verbose: 0, callbacks: [warmup] });
+ * ```
+ */
 export function marginWarmup(args: MarginWarmupArgs): MarginWarmup {
   return new MarginWarmup(args);
 }

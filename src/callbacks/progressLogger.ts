@@ -7,6 +7,7 @@ import { stepsOfFit } from './trainingSteps';
 
 /** Where progress goes: `process.stdout`, or anything with a `write(text)` method. */
 export interface ProgressStream {
+  /** Writes `text` as is (no newline added). */
   write(text: string): unknown;
   /** A progress bar is drawn only on a terminal; elsewhere one line per epoch. */
   isTTY?: boolean;
@@ -97,6 +98,7 @@ export class ProgressLogger extends tfl.Callback {
     }
   }
 
+  /** Called by tfjs when `fit` starts. */
   override async onTrainBegin(): Promise<void> {
     this.epochs = Number(this.params['epochs']);
     this.perEpoch = stepsOfFit(this.params)?.perEpoch ?? null;
@@ -106,11 +108,13 @@ export class ProgressLogger extends tfl.Callback {
     if (this.logFile !== null && this.logFormat === 'jsonl') this.fs!.writeFileSync(this.logFile, '');
   }
 
+  /** Called by tfjs at the start of each epoch. */
   override async onEpochBegin(epoch: number): Promise<void> {
     this.epoch = epoch;
     this.epochStart = Date.now();
   }
 
+  /** Called by tfjs after each batch. */
   override async onBatchEnd(batch: number, logs?: tfl.Logs): Promise<void> {
     if (this.stream?.isTTY !== true) return;
     const now = Date.now();
@@ -134,6 +138,7 @@ export class ProgressLogger extends tfl.Callback {
     this.stream.write(`\r\x1b[2Kepoch ${this.epoch + 1}/${this.epochs} ${bar}  ${metrics}${eta}`);
   }
 
+  /** Called by tfjs at the end of each epoch. */
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     const values = await resolveLogs(logs);
     const seconds = (Date.now() - this.epochStart) / 1000;
@@ -163,7 +168,18 @@ export class ProgressLogger extends tfl.Callback {
   }
 }
 
-/** Creates a {@link ProgressLogger}. */
+/** Creates a {@link ProgressLogger}.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+ * const lines: string[] = [];
+ * const logger = callbacks.progressLogger({ stream: { write: (text: string) => void lines.push(text) } });
+ * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: [logger] });
+ * console.log(lines.join('')); // epoch 1/2 ... loss ..., epoch 2/2 ...
+ * ```
+ */
 export function progressLogger(args?: ProgressLoggerArgs): ProgressLogger {
   return new ProgressLogger(args);
 }

@@ -90,6 +90,7 @@ export class VerificationCallback extends tfl.Callback {
     return verification(a, b, this.args.pairs.isSame, this.options);
   }
 
+  /** Called by tfjs at the end of each epoch. */
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     const last = epoch + 1 === Number(this.params['epochs']);
     if ((epoch + 1) % this.every !== 0 && !last) return;
@@ -104,7 +105,23 @@ export class VerificationCallback extends tfl.Callback {
   }
 }
 
-/** Creates a {@link VerificationCallback}. */
+/** Creates a {@link VerificationCallback}.
+ *
+ * @example
+ * ```ts
+ * const image = tf.input({ shape: [8] });
+ * const label = tf.input({ shape: [1] });
+ * const embedding = tf.layers.dense({ units: 4 }).apply(image) as tf.SymbolicTensor;
+ * const head = layers.arcFace({ numClasses: 3, scale: 16, margin: 0.3 });
+ * const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+ * model.compile({ optimizer: 'adam', loss: losses.softmaxCrossEntropy });
+ * const pairs = { a: tf.randomNormal([4, 8]), b: tf.randomNormal([4, 8]), isSame: [1, 0, 1, 0] };
+ * const verify = callbacks.verificationCallback({ pairs, folds: 2 }); // adds verificationAccuracy etc. to the logs
+ * const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const inputs = [tf.randomNormal([4, 8]), tf.cast(tf.reshape(y, [4, 1]), 'float32')];
+ * await model.fit(inputs, tf.oneHot(y, 3), { epochs: 1, verbose: 0, callbacks: [verify] });
+ * ```
+ */
 export function verificationCallback(args: VerificationCallbackArgs): VerificationCallback {
   return new VerificationCallback(args);
 }

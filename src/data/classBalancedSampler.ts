@@ -40,6 +40,13 @@ export interface ClassBalancedSampler {
  * samples each, drawn without replacement within a class until it runs out (then reshuffled), so
  * every batch has positives for every class in it — what pair-based losses and small-batch margin
  * training need.
+ *
+ * @example
+ * ```ts
+ * const labels = [0, 0, 1, 1, 2, 2, 2];
+ * const sampler = data.classBalancedSampler(labels, { samplesPerClass: 2, classesPerBatch: 2, seed: 1 });
+ * for (const batch of sampler.epoch()) console.log(Array.from(batch)); // 2 classes × 2 indices per batch
+ * ```
  */
 export function classBalancedSampler(
   labels: ArrayLike<number>,

@@ -10,7 +10,6 @@ import { MarginArgumentError } from '../internal/errors';
  *
  * @example
  * ```ts
- * import { data } from 'tfjs-margin';
  * const next = data.seededRandom(42);
  * const draws = [next(), next(), next()]; // the same three numbers on every run
  * ```

@@ -59,7 +59,21 @@ export class ArcFace extends MarginSoftmaxHead {
 }
 registerLayer(ArcFace);
 
-/** Creates an {@link ArcFace} head. */
+/** Creates an {@link ArcFace} head.
+ *
+ * @example
+ * ```ts
+ * const image = tf.input({ shape: [8] });
+ * const label = tf.input({ shape: [1] });
+ * const embedding = tf.layers.dense({ units: 4 }).apply(image) as tf.SymbolicTensor;
+ * const head = layers.arcFace({ numClasses: 3, scale: 16, margin: 0.3 });
+ * const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+ * model.compile({ optimizer: 'adam', loss: losses.softmaxCrossEntropy });
+ * const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const inputs = [tf.randomNormal([4, 8]), tf.cast(tf.reshape(y, [4, 1]), 'float32')];
+ * await model.fit(inputs, tf.oneHot(y, 3), { epochs: 1, verbose: 0 });
+ * ```
+ */
 export function arcFace(args: ArcFaceArgs): ArcFace {
   return new ArcFace(args);
 }

@@ -59,7 +59,17 @@ export class CombinedMargin extends MarginSoftmaxHead {
 }
 registerLayer(CombinedMargin);
 
-/** Creates a {@link CombinedMargin} head: `s (cos(m1 θ_y + m2) − m3)`. */
+/** Creates a {@link CombinedMargin} head: `s (cos(m1 θ_y + m2) − m3)`.
+ *
+ * @example
+ * ```ts
+ * const head = layers.combinedMargin({ numClasses: 3, m1: 1, m2: 0.3, m3: 0.2, scale: 16 });
+ * const embeddings = tf.randomNormal([4, 8]);
+ * const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const logits = head.apply([embeddings, labels]) as tf.Tensor; // [4, 3]: s(cos(θ_y + 0.3) − 0.2) at each label
+ * const inference = head.apply(embeddings) as tf.Tensor; // margin-free logits
+ * ```
+ */
 export function combinedMargin(args: CombinedMarginArgs): CombinedMargin {
   return new CombinedMargin(args);
 }

@@ -43,7 +43,17 @@ export class CosFace extends MarginSoftmaxHead {
 }
 registerLayer(CosFace);
 
-/** Creates a {@link CosFace} (AM-Softmax) head. */
+/** Creates a {@link CosFace} (AM-Softmax) head.
+ *
+ * @example
+ * ```ts
+ * const head = layers.cosFace({ numClasses: 3, scale: 16, margin: 0.2 });
+ * const embeddings = tf.randomNormal([4, 8]);
+ * const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const logits = head.apply([embeddings, labels]) as tf.Tensor; // [4, 3]: s(cos θ_y − 0.2) at each label, s·cos θ_j elsewhere
+ * const inference = head.apply(embeddings) as tf.Tensor; // margin-free logits
+ * ```
+ */
 export function cosFace(args: CosFaceArgs): CosFace {
   return new CosFace(args);
 }

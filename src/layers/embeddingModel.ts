@@ -10,6 +10,17 @@ import { PartialFC } from './partialFC';
  *
  * The head is the model's margin head (any {@link MarginSoftmaxHead} or {@link PartialFC}) or, failing that, its last
  * {@link NormalizedDense}; name another layer with `headName`.
+ *
+ * @example
+ * ```ts
+ * const image = tf.input({ shape: [8] });
+ * const label = tf.input({ shape: [1] });
+ * const embedding = tf.layers.dense({ units: 4 }).apply(image) as tf.SymbolicTensor;
+ * const head = layers.arcFace({ numClasses: 3, scale: 16, margin: 0.3 });
+ * const model = tf.model({ inputs: [image, label], outputs: head.apply([embedding, label]) as tf.SymbolicTensor });
+ * const embedder = layers.embeddingModel(model); // image → embedding
+ * const embeddings = embedder.predict(tf.randomNormal([2, 8])) as tf.Tensor; // [2, 4]
+ * ```
  */
 export function embeddingModel(model: tfl.LayersModel, options: { headName?: string } = {}): tfl.LayersModel {
   const where = 'layers.embeddingModel';

@@ -1,3 +1,9 @@
+/**
+ * Serializable tfjs layers: normalized dense, temperature softmax, L2 normalization, the margin heads
+ * (L-Softmax, SphereFace, CosFace, ArcFace, combined, sub-center) and Partial FC.
+ *
+ * @module
+ */
 export { NormalizedDense, normalizedDense, type NormalizedDenseArgs } from './normalizedDense';
 export { TemperatureSoftmax, temperatureSoftmax, type TemperatureSoftmaxArgs } from './temperatureSoftmax';
 export { L2Normalization, l2Normalization, type L2NormalizationArgs } from './l2Normalization';

@@ -48,7 +48,14 @@ export class L2Normalization extends tfl.layers.Layer {
 }
 registerLayer(L2Normalization);
 
-/** Creates an {@link L2Normalization} layer. */
+/** Creates an {@link L2Normalization} layer.
+ *
+ * @example
+ * ```ts
+ * const unit = layers.l2Normalization().apply(tf.tensor2d([[3, 4]])) as tf.Tensor;
+ * unit.print(); // [[0.6, 0.8]]
+ * ```
+ */
 export function l2Normalization(args: L2NormalizationArgs = {}): L2Normalization {
   return new L2Normalization(args);
 }

@@ -23,7 +23,17 @@ export class LargeMarginSoftmax extends MultiplicativeMarginHead {
 }
 registerLayer(LargeMarginSoftmax);
 
-/** Creates a {@link LargeMarginSoftmax} (L-Softmax) head. */
+/** Creates a {@link LargeMarginSoftmax} (L-Softmax) head.
+ *
+ * @example
+ * ```ts
+ * const head = layers.largeMarginSoftmax({ numClasses: 3, margin: 2, lambda: { base: 1000, gamma: 0.12, power: 1, min: 5 } });
+ * const embeddings = tf.randomNormal([4, 8]);
+ * const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const logits = head.apply([embeddings, labels]) as tf.Tensor; // [4, 3]: |W_y||x|ψ(θ_y) blended with λ at each label
+ * const inference = head.apply(embeddings) as tf.Tensor; // margin-free logits
+ * ```
+ */
 export function largeMarginSoftmax(args: LargeMarginSoftmaxArgs): LargeMarginSoftmax {
   return new LargeMarginSoftmax(args);
 }

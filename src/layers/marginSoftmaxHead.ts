@@ -48,7 +48,7 @@ const CLASS_PREFIX = 'TfjsMargin';
  * computes everything through {@link ops.marginLogits}: normalization, the cosine matmul, target
  * selection, the target transform, scaling, and one analytic backward pass.
  *
- * A head supplies its arguments, one margin hook ({@link marginAt}) and `getConfig`; its public name
+ * A head supplies its arguments, one margin hook (`marginAt`) and `getConfig`; its public name
  * is its registered `className` without the `TfjsMargin` prefix. By default both sides are
  * normalized, one center per class, with the `scale` and `gradient` the head declares.
  */
@@ -62,7 +62,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   readonly gradient?: MarginGradient;
   /** The layer's public name in messages, e.g. `ArcFace`. */
   protected readonly headName: string;
-  protected readonly inputs: HeadInputs;
+  private readonly inputs: HeadInputs;
   protected kernel: tfl.LayerVariable | null = null;
   private inputDim: number | null = null;
   private strength = 1;

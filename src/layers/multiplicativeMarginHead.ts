@@ -66,6 +66,7 @@ export abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
     return isHalfPrecision() ? MAX_UNNORMALIZED_EMBEDDING_HALF : MAX_UNNORMALIZED_EMBEDDING;
   }
 
+  /** Creates the kernel and, with a λ schedule, the `iteration` counter. */
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     super.build(inputShape);
     if (this.lambda !== null) {
@@ -92,6 +93,7 @@ export abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
     return this.lambda === null ? 0 : lambdaValue(this.lambda, await this.iterations());
   }
 
+  /** The configuration `tf.loadLayersModel` rebuilds the head from. */
   override getConfig(): tf.serialization.ConfigDict {
     const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),

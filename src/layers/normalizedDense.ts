@@ -133,7 +133,10 @@ registerLayer(NormalizedDense);
  *
  * @example
  * ```ts
- * const logits = layers.normalizedDense({units: 10, scale: 16}).apply(embedding);
+ * const input = tf.input({ shape: [8] });
+ * const logits = layers.normalizedDense({ units: 10, scale: 16 }).apply(input) as tf.SymbolicTensor; // 16·cos θ_j
+ * const model = tf.model({ inputs: input, outputs: logits });
+ * model.compile({ optimizer: 'adam', loss: losses.softmaxCrossEntropy });
  * ```
  */
 export function normalizedDense(args: NormalizedDenseArgs): NormalizedDense {

@@ -256,7 +256,17 @@ export class PartialFC extends tfl.layers.Layer {
 }
 registerLayer(PartialFC);
 
-/** Creates a {@link PartialFC} loss layer. */
+/** Creates a {@link PartialFC} loss layer.
+ *
+ * @example
+ * ```ts
+ * const head = layers.partialFC({ numClasses: 1000, sampleRate: 0.1, seed: 1 });
+ * const embeddings = tf.randomNormal([4, 16]);
+ * const labels = tf.tensor1d([1, 5, 999, 5], 'int32');
+ * const loss = head.apply([embeddings, labels]) as tf.Tensor; // [4, 1]: per-sample loss over 100 sampled centers
+ * // In a model: compile with losses.precomputedLoss; the centers take their own SGD step.
+ * ```
+ */
 export function partialFC(args: PartialFCArgs): PartialFC {
   return new PartialFC(args);
 }

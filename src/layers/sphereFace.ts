@@ -18,7 +18,17 @@ export class SphereFace extends MultiplicativeMarginHead {
 }
 registerLayer(SphereFace);
 
-/** Creates a {@link SphereFace} (A-Softmax) head. */
+/** Creates a {@link SphereFace} (A-Softmax) head.
+ *
+ * @example
+ * ```ts
+ * const head = layers.sphereFace({ numClasses: 3, margin: 4 });
+ * const embeddings = tf.randomNormal([4, 8]);
+ * const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const logits = head.apply([embeddings, labels]) as tf.Tensor; // [4, 3]: |x|ψ(θ_y) at each label, |x|cos θ_j elsewhere
+ * const inference = head.apply(embeddings) as tf.Tensor; // margin-free logits
+ * ```
+ */
 export function sphereFace(args: LargeMarginSoftmaxArgs): SphereFace {
   return new SphereFace(args);
 }

@@ -121,7 +121,17 @@ export class SubCenterArcFace extends MarginSoftmaxHead {
 }
 registerLayer(SubCenterArcFace);
 
-/** Creates a {@link SubCenterArcFace} head. */
+/** Creates a {@link SubCenterArcFace} head.
+ *
+ * @example
+ * ```ts
+ * const head = layers.subCenterArcFace({ numClasses: 3, subCenters: 3, scale: 16, margin: 0.3 });
+ * const embeddings = tf.randomNormal([4, 8]);
+ * const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
+ * const logits = head.apply([embeddings, labels]) as tf.Tensor; // [4, 3]: ArcFace on each class's nearest of 3 sub-centers
+ * const inference = head.apply(embeddings) as tf.Tensor; // margin-free logits
+ * ```
+ */
 export function subCenterArcFace(args: SubCenterArcFaceArgs): SubCenterArcFace {
   return new SubCenterArcFace(args);
 }

@@ -70,7 +70,14 @@ export class TemperatureSoftmax extends tfl.layers.Layer {
 }
 registerLayer(TemperatureSoftmax);
 
-/** Creates a {@link TemperatureSoftmax} layer: `softmax(x / τ)`, τ fixed or learnable. */
+/** Creates a {@link TemperatureSoftmax} layer: `softmax(x / τ)`, τ fixed or learnable.
+ *
+ * @example
+ * ```ts
+ * const probabilities = layers.temperatureSoftmax({ temperature: 2 }).apply(tf.tensor2d([[0, 2]])) as tf.Tensor;
+ * probabilities.print(); // softmax([0, 1]) = [[0.2689, 0.7311]]
+ * ```
+ */
 export function temperatureSoftmax(args: TemperatureSoftmaxArgs = {}): TemperatureSoftmax {
   return new TemperatureSoftmax(args);
 }

@@ -8,6 +8,13 @@ import type { LossFunction } from '../internal/types';
  * insightface's combined margin loss for a model whose output is cosines: target logit
  * `s (cos(m1 θ_y + m2) − m3)` with the monotone fallback of `layers.combinedMargin`, others `s cos θ_j`.
  * Defaults `scale` 64, `m1` 1, `m2` 0.5, `m3` 0 (ArcFace).
+ *
+ * @example
+ * ```ts
+ * const loss = losses.combinedMarginLoss({ scale: 16, m1: 1, m2: 0.3, m3: 0.2 });
+ * const cosines = tf.tensor2d([[0.9, 0.1, -0.2]]); // what normalizedDense({units: 3, scale: 1}) outputs
+ * loss(tf.tensor2d([[1, 0, 0]]), cosines).print(); // per-sample loss with the margin on class 0
+ * ```
  */
 export function combinedMarginLoss(
   config: { scale?: number; m1?: number; m2?: number; m3?: number } = {},

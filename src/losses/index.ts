@@ -1,3 +1,9 @@
+/**
+ * Compile-ready losses: fused softmax cross-entropy (one-hot, sparse, smoothed) and the margin losses
+ * for models whose last layer outputs cosines.
+ *
+ * @module
+ */
 export { softmaxCrossEntropy } from './softmaxCrossEntropy';
 export { sparseSoftmaxCrossEntropy, type SparseSoftmaxCrossEntropyOptions } from './sparseSoftmaxCrossEntropy';
 export { softmaxCrossEntropyWith, type SoftmaxCrossEntropyConfig } from './softmaxCrossEntropyWith';

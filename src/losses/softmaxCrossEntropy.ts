@@ -46,6 +46,12 @@ function checkTargetRange(where: string, targets: tf.Tensor): void {
  * softmax → clip → log, so it stays exact for large logits (ArcFace's `s = 64`). Usable directly
  * as `model.compile({loss: losses.softmaxCrossEntropy})`; `fit` averages the per-sample values.
  *
+ * @example
+ * ```ts
+ * const yTrue = tf.tensor2d([[0, 1]]);
+ * const yPred = tf.tensor2d([[0, Math.log(3)]]); // softmax: [0.25, 0.75]
+ * losses.softmaxCrossEntropy(yTrue, yPred).print(); // −log 0.75 = [0.2877]
+ * ```
  * @param yTrue One-hot or soft targets, same shape as `yPred`.
  * @param yPred Logits, `[N, C]` (any rank >= 1; the last axis holds classes).
  * @returns Per-sample losses with the shape of `yPred` minus its last axis (`[N]`).

@@ -21,7 +21,10 @@ export interface SoftmaxCrossEntropyConfig {
  *
  * @example
  * ```ts
- * model.compile({optimizer: 'adam', loss: losses.softmaxCrossEntropyWith({labelSmoothing: 0.1})});
+ * const loss = losses.softmaxCrossEntropyWith({ labelSmoothing: 0.1 });
+ * loss(tf.tensor2d([[0, 1]]), tf.tensor2d([[0, 2]])).print(); // targets [0.05, 0.95]
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * model.compile({ optimizer: 'adam', loss });
  * ```
  */
 export function softmaxCrossEntropyWith(config: SoftmaxCrossEntropyConfig = {}): LossFunction {

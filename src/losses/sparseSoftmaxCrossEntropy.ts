@@ -19,6 +19,12 @@ export interface SparseSoftmaxCrossEntropyOptions {
  *
  * Same numerics and gradient as {@link softmaxCrossEntropy} on one-hot targets.
  *
+ * @example
+ * ```ts
+ * const labels = tf.tensor1d([1], 'int32');
+ * const logits = tf.tensor2d([[0, Math.log(3)]]);
+ * losses.sparseSoftmaxCrossEntropy(labels, logits).print(); // [0.2877]
+ * ```
  * @param labels `[N]` (or `[N, 1]`) int32, or float32 holding integers, in `[0, C)`.
  * @param logits `[N, C]` logits.
  * @returns `[N]` per-sample losses.

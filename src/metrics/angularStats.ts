@@ -31,6 +31,12 @@ function angle(u: Float64Array, i: number, v: Float64Array, j: number, d: number
  * Class centers are the head's class weights when `kernel` is given — the `[D, C]` kernel of a margin
  * head or `normalizedDense` (`await head.getWeights()[0].array()`), column `c` for label `c` — and
  * otherwise the normalized mean of each class's normalized embeddings.
+ *
+ * @example
+ * ```ts
+ * const stats = metrics.angularStats([[1, 0], [0.99, 0.1], [0, 1], [0.1, 0.99]], [0, 0, 1, 1]);
+ * console.log(stats.meanIntraAngle, stats.minInterAngle); // degrees: ~2.9 and ~90
+ * ```
  */
 export function angularStats(
   embeddings: EmbeddingRows,

@@ -32,6 +32,13 @@ export interface RetrievalResult {
  * Lim 2020, "A Metric Learning Reality Check", and computed by pytorch-metric-learning's
  * `AccuracyCalculator` (same source for query and reference). Queries whose label occurs once are
  * skipped, as there. Costs `N²·D`; nearest neighbours are ranked by similarity, ties by index.
+ *
+ * @example
+ * ```ts
+ * const embeddings = [[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]];
+ * const r = metrics.retrieval(embeddings, [0, 0, 1, 1]);
+ * console.log(r.precisionAt1, r.mapAtR); // 1 1
+ * ```
  */
 export function retrieval(
   embeddings: EmbeddingRows,

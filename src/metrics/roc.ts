@@ -44,6 +44,12 @@ function sortPairs(where: string, scores: unknown, isSame: unknown): Sorted {
  *
  * Throws `MarginArgumentError` for a length mismatch, non-finite scores, or flags that are all the
  * same (the rates are then undefined — scikit-learn also refuses).
+ *
+ * @example
+ * ```ts
+ * const curve = metrics.roc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]);
+ * console.log(curve.auc, curve.eer); // 1 0
+ * ```
  */
 export function roc(scores: ArrayLike<number>, isSame: PairFlags): RocCurve {
   const where = 'metrics.roc';
@@ -101,6 +107,12 @@ export interface TarAtFar {
  * True accept rate (TAR, a.k.a. VAL or verification rate) at a target false accept rate: the
  * highest TAR over the ROC points whose FAR is at most `far` — no interpolation, so it is a rate a
  * real threshold achieves — at the highest threshold (lowest FAR) reaching it. Higher scores mean "same".
+ *
+ * @example
+ * ```ts
+ * const { tar, threshold } = metrics.tarAtFar([0.9, 0.8, 0.6, 0.3], [1, 0, 1, 0], 0);
+ * console.log(tar, threshold); // 0.5 0.9
+ * ```
  */
 export function tarAtFar(scores: ArrayLike<number>, isSame: PairFlags, far: number): TarAtFar {
   if (typeof far !== 'number' || !(far >= 0 && far <= 1)) {

@@ -107,6 +107,14 @@ function sweep(scores: Float64Array, flags: Uint8Array, members: number[]): Swee
  * and standard deviation of the held-out accuracies, the thresholds, and VAL (TAR) at FAR = `far`
  * (default `1e-3`) chosen the same way (threshold from the other folds, rates on the held-out one).
  * Ties between thresholds of equal training accuracy go to the lowest (most permissive) one.
+ *
+ * @example
+ * ```ts
+ * const a = [[1, 0], [0, 1], [1, 0], [0, 1]];
+ * const b = [[0.9, 0.1], [0.1, 0.9], [0, 1], [1, 0]];
+ * const result = metrics.verification(a, b, [true, true, false, false], { folds: 2 });
+ * console.log(result.accuracy.mean, result.auc); // 1 1
+ * ```
  */
 export function verification(
   embeddingsA: EmbeddingRows,

@@ -8,6 +8,12 @@ import { l2Normalize } from './l2Normalize';
  *
  * Zero rows have cosine 0 with everything (their normalized form is the zero vector).
  *
+ * @example
+ * ```ts
+ * const a = tf.tensor2d([[1, 0], [1, 1]]);
+ * const b = tf.tensor2d([[0, 2], [3, 0]]);
+ * ops.cosineSimilarity(a, b).print(); // [[0, 1], [0.7071, 0.7071]]
+ * ```
  * @param a `[N, D]` float tensor.
  * @param b `[M, D]` float tensor.
  * @returns `[N, M]` cosines in `[−1, 1]`.

@@ -1,3 +1,9 @@
+/**
+ * Pure tensor functions: numerically stable softmax and log-softmax, L2 normalization, cosine
+ * similarity, normalized (cosine) linear maps and `marginLogits`, the op behind every margin head.
+ *
+ * @module
+ */
 export { softmax } from './softmax';
 export { logSoftmax } from './logSoftmax';
 export type { SoftmaxOptions } from './softmaxOptions';

@@ -53,6 +53,10 @@ export function l2NormalizeBackward(g: tf.Tensor, y: tf.Tensor, inv: tf.Tensor, 
  * TensorFlow's `tf.math.l2_normalize`). The gradient is analytic (no autodiff through `norm`):
  * `∂L/∂x = (g − y Σ(g ⊙ y)) / |x|`.
  *
+ * @example
+ * ```ts
+ * ops.l2Normalize(tf.tensor2d([[3, 4], [0, 0]])).print(); // [[0.6, 0.8], [0, 0]]
+ * ```
  * @param x Float tensor of rank >= 1.
  * @param options `axis` (default −1), `epsilon` (finite, > 0, default 1e-12).
  * @returns A tensor of the shape of `x` with unit-norm vectors along `axis`.

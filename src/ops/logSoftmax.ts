@@ -29,6 +29,10 @@ export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: numbe
  * negative float (`log 0`), `+∞` entries share all the probability, and a row with no finite logit is
  * uniform, `−log C` (not `∞ − ∞ = NaN`). A NaN logit gives NaN in its row.
  *
+ * @example
+ * ```ts
+ * ops.logSoftmax(tf.tensor1d([38, 20, 40, 39])).print(); // [-2.4076, -20.4076, -0.4076, -1.4076]
+ * ```
  * @param logits Float tensor of rank >= 1.
  * @param options `axis` (default −1) and `temperature` (finite, > 0, default 1).
  * @returns Log-probabilities with the shape of `logits`.

@@ -60,6 +60,21 @@ export interface MarginLogitsOptions {
  * (`normalizeInputs: false`) `s · max|x| · max|W| · D` must stay within float32 (3.4e38); the heads
  * bound their embeddings for this (L-Softmax, SphereFace: entries up to 1e30).
  *
+ * @example
+ * ```ts
+ * const x = tf.tensor2d([[1, 0], [0.6, 0.8]]);
+ * const kernel = tf.tensor2d([[1, 0, -1], [0, 1, 0]]); // [D = 2, C = 3]
+ * const labels = tf.tensor1d([0, 1], 'int32');
+ * const logits = ops.marginLogits(x, kernel, labels, null, {
+ *   margin: ops.margins.additiveAngularMargin(0.5),
+ *   scale: 64,
+ *   normalizeInputs: true,
+ *   normalizeWeights: true,
+ *   subCenters: 1,
+ *   gradient: 'exact',
+ * });
+ * logits.print(); // ArcFace: 64·cos(θ_y + 0.5) at each label, 64·cos θ_j elsewhere
+ * ```
  * @param x `[N, D]` embeddings.
  * @param kernel `[D, C·K]` class centers (`[C·K, D]` with `kernelLayout: 'rows'`).
  * @param targets The labels: int32 `[N]` class indices (the fast path the heads use), or a float32

@@ -30,6 +30,12 @@ export interface NormalizedLinearOptions {
  * Backward, with `g = s ∂L/∂out`: `∂L/∂x̂ = g Ŵᵀ`, `∂L/∂Ŵ = x̂ᵀ g`, each pulled through its
  * normalization by `(ĝ − v̂ Σ ĝ ⊙ v̂) / |v|`; `∂L/∂s = Σ ∂L/∂out ⊙ out / s`.
  *
+ * @example
+ * ```ts
+ * const x = tf.tensor2d([[3, 4], [1, 0]]);
+ * const kernel = tf.tensor2d([[1, 0, 1], [0, 1, 1]]); // [D = 2, C = 3]
+ * ops.normalizedLinear(x, kernel, { scale: 2 }).print(); // 2·cos θ: [[1.2, 1.6, 1.98], [2, 0, 1.414]]
+ * ```
  * @param x `[N, D]` inputs.
  * @param kernel `[D, C]` weights, one column per class.
  * @returns `[N, C]` logits.

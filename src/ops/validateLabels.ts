@@ -6,6 +6,13 @@ import { integerAtLeast, tensorArg } from '../internal/validate';
  * Checks, asynchronously, that labels are integers in `[0, numClasses)`; rejects with an error naming
  * the first bad value and its index. Works on every backend (the synchronous checks built into the
  * heads and `sparseSoftmaxCrossEntropy` are skipped on webgpu, where sync reads are unsafe).
+ *
+ * @example
+ * ```ts
+ * await ops.validateLabels(tf.tensor1d([0, 2, 1], 'int32'), 3); // resolves
+ * await ops.validateLabels(tf.tensor1d([0, 3], 'int32'), 3).catch((e: Error) => console.log(e.message));
+ * // ops.validateLabels: argument 'labels' must be integers in [0, 3), but received 3 at index 1.
+ * ```
  */
 export async function validateLabels(
   labels: tf.Tensor,

@@ -11,7 +11,7 @@ import { tensorArg } from '../internal/validate';
  * @example
  * ```ts
  * await ops.validateTargets(tf.tensor2d([[0.9, 0.1], [0, 1]])); // resolves
- * await ops.validateTargets(tf.tensor2d([[1.5, -0.5]]));       // rejects: 1.5 at flat index 0
+ * await ops.validateTargets(tf.tensor2d([[1.5, -0.5]])).catch((e: Error) => console.log(e.message)); // 1.5 at flat index 0
  * ```
  */
 export async function validateTargets(

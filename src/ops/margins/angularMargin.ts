@@ -25,6 +25,12 @@ function sinForDerivative(c: tf.Tensor): tf.Tensor {
  * - `m1 ≠ 1`: `θ = acos(c)` in the forward pass only; `ψ' = m1 sin(m1θ + m2) / sin θ`.
  * - `easyMargin` (ArcFace's option): the margin applies only where `c > 0`; elsewhere `ψ(c) = c`.
  * - `straightThrough`: `ψ' = 1`, as insightface's no-grad implementation trains.
+ *
+ * @example
+ * ```ts
+ * const { value } = ops.margins.combinedAngularMargin(1, 0.3, 0.2).apply(tf.tensor1d([1]), 'exact');
+ * value.print(); // cos(0 + 0.3) − 0.2 = [0.7553]
+ * ```
  */
 export function combinedAngularMargin(m1: number, m2: number, m3: number, easyMargin = false): TargetMargin {
   const where = 'ops.margins.combinedAngularMargin';
@@ -68,6 +74,12 @@ export function combinedAngularMargin(m1: number, m2: number, m3: number, easyMa
 /**
  * ArcFace target (Deng et al. 2019): `ψ(θ) = cos(θ + m)` for `θ ≤ π − m`, else `cos θ − m sin m`,
  * computed as `c cos m − sin θ sin m` with a clamped `sin θ`. See {@link combinedAngularMargin}.
+ *
+ * @example
+ * ```ts
+ * const { value } = ops.margins.additiveAngularMargin(0.5).apply(tf.tensor1d([1, 0]), 'exact');
+ * value.print(); // cos(0 + 0.5), cos(90° + 0.5) = [0.8776, -0.4794]
+ * ```
  */
 export function additiveAngularMargin(m: number, easyMargin = false): TargetMargin {
   numberInRange('ops.margins.additiveAngularMargin', 'm', m, 0, Math.PI);

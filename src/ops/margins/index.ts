@@ -1,3 +1,9 @@
+/**
+ * Target transforms ψ of the margin heads: each maps the target cosine `c = cos θ_y` to `ψ(c)` with
+ * its analytic derivative, for `ops.marginLogits`.
+ *
+ * @module
+ */
 export type { MarginGradient, TargetMargin, TargetValues } from './targetMargin';
 export { additiveCosineMargin } from './additiveCosineMargin';
 export { additiveAngularMargin, combinedAngularMargin } from './angularMargin';

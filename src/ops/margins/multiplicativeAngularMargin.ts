@@ -5,6 +5,13 @@ import type { TargetMargin } from './targetMargin';
 /**
  * Chebyshev polynomials at `c`: returns `[T_m(c), U_{m−1}(c)]`, so `cos(mθ) = T_m(cos θ)` and
  * `d T_m / dc = m · U_{m−1}(c)`. Three-term recurrences, exact for the small integer `m` in use.
+ *
+ * @example
+ * ```ts
+ * const [t, u] = ops.margins.chebyshev(tf.tensor1d([0.5]), 3);
+ * t.print(); // T_3(0.5) = 4·0.125 − 3·0.5 = [-1]
+ * u.print(); // U_2(0.5) = 4·0.25 − 1 = [0]
+ * ```
  */
 export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
   let tPrev: tf.Tensor = tf.onesLike(c);
@@ -33,6 +40,14 @@ export function chebyshev(c: tf.Tensor, m: number): [tf.Tensor, tf.Tensor] {
  *
  * `cos(mθ) = T_m(c)` (Chebyshev); `k = #{j ∈ 1..m−1 : c ≤ cos(jπ/m)} = min(floor(mθ/π), m − 1)` from thresholds on
  * `c`, with no `acos`; `ψ'(c) = (−1)^k m U_{m−1}(c)` (k is piecewise constant).
+ *
+ * @example
+ * ```ts
+ * const psi = ops.margins.multiplicativeAngularMargin(2);
+ * const { value, derivative } = psi.apply(tf.tensor1d([1, 0]), 'exact');
+ * value.print(); // ψ(0°) = 1, ψ(90°) = −cos(180°) − 2 = [1, -1]
+ * derivative?.print();
+ * ```
  */
 export function multiplicativeAngularMargin(m: number): TargetMargin {
   integerMarginInRange('ops.margins.multiplicativeAngularMargin', 'm', m);

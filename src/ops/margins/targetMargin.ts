@@ -18,5 +18,6 @@ export interface TargetValues {
  * derivative is analytic and returned alongside.
  */
 export interface TargetMargin {
+  /** `ψ(c)` and, for `'exact'`, `ψ'(c)`; `c` is `[N]`, clamped to `[−1, 1]`. */
   apply(c: tf.Tensor, gradient: MarginGradient): TargetValues;
 }
