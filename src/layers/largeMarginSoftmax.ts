@@ -17,9 +17,6 @@ import { type LargeMarginSoftmaxArgs, MultiplicativeMarginHead } from './multipl
 export class LargeMarginSoftmax extends MultiplicativeMarginHead {
   static className = 'TfjsMarginLargeMarginSoftmax';
   protected readonly normalizesWeights = false;
-  constructor(args: LargeMarginSoftmaxArgs) {
-    super(args);
-  }
 }
 registerLayer(LargeMarginSoftmax);
 

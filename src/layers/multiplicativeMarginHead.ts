@@ -33,7 +33,7 @@ export abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
   override readonly gradient: MarginGradient;
   private iteration: tfl.LayerVariable | null = null;
 
-  protected constructor(args: LargeMarginSoftmaxArgs) {
+  constructor(args: LargeMarginSoftmaxArgs) {
     super(args, ['margin', 'scale', 'lambda', 'gradient']);
     this.margin = integerMarginInRange(this.headName, 'margin', args.margin ?? 4);
     this.scale = scaleArg(this.headName, args.scale, 1);

@@ -12,9 +12,6 @@ import { type LargeMarginSoftmaxArgs, MultiplicativeMarginHead } from './multipl
 export class SphereFace extends MultiplicativeMarginHead {
   static className = 'TfjsMarginSphereFace';
   protected readonly normalizesWeights = true;
-  constructor(args: LargeMarginSoftmaxArgs) {
-    super(args);
-  }
 }
 registerLayer(SphereFace);
 
