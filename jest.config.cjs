@@ -4,6 +4,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   moduleNameMapper: { '^tfjs-margin$': '<rootDir>/src/index.ts' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Scratch builds (bench/ab.mjs's older worktree) and generated doc examples are not the package.
+  modulePathIgnorePatterns: ['<rootDir>/.scratch/', '<rootDir>/.cache/'],
   testTimeout: 10 * 60 * 1000,
   reporters: ['<rootDir>/test/harness/backendSummaryReporter.cjs', 'default'],
 };
