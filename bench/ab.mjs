@@ -27,4 +27,9 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 for (const [k, v] of Object.entries(out))
-  console.log(k.padEnd(18), v.map((x) => x.toFixed(1)).join(' '), 'median', [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)].toFixed(1));
+  console.log(
+    k.padEnd(18),
+    v.map((x) => x.toFixed(1)).join(' '),
+    'median',
+    [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)].toFixed(1),
+  );

@@ -109,6 +109,24 @@ export const HEADS = {
     s: 30,
     make: ({ c, s, seed }) => layers.combinedMargin({ numClasses: c, m1: 1, m2: 0.3, m3: 0.2, scale: s, seed }),
   },
+  curricularface: {
+    title: 'CurricularFace',
+    paper: 'Huang et al. 2020',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.5,
+    make: ({ c, s, m, seed }) => layers.curricularFace({ numClasses: c, margin: m, scale: s, seed }),
+  },
+  adaface: {
+    title: 'AdaFace',
+    paper: 'Kim et al. 2022',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.4,
+    make: ({ c, s, m, seed }) => layers.adaFace({ numClasses: c, margin: m, scale: s, seed }),
+  },
 };
 
 /** A classifier with the given head on the backbone; `embedder` maps images to embeddings. */

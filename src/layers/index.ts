@@ -21,6 +21,8 @@ export {
   type SubCenterArcFaceArgs,
   type SubCenterOutliers,
 } from './subCenterArcFace';
+export { CurricularFace, curricularFace, type CurricularFaceArgs } from './curricularFace';
+export { AdaFace, adaFace, type AdaFaceArgs } from './adaFace';
 export { embeddingModel } from './embeddingModel';
 export type { LambdaSchedule } from './lambdaSchedule';
 export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';

@@ -4,7 +4,7 @@ import { checkWeightSize, scaleInRange } from '../internal/bounds';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, integerAtLeast, optionalSeed } from '../internal/validate';
 import { marginLogits } from '../ops/marginLogits';
-import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import type { HardNegatives, MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { HeadInputs } from './headInputs';
 import { checkLayerKeys, formatTag, type Kwargs, type LayerArgs, singleShape } from './layerConfig';
 
@@ -32,6 +32,13 @@ export interface HeadGeometry {
   subCenters: number;
   scale: number;
   gradient: MarginGradient;
+}
+
+/** What a head's margin is for one call: see `MarginSoftmaxHead.marginForCall`. */
+export interface CallMargin {
+  margin: TargetMargin;
+  lambda: tf.Scalar | null;
+  hardNegatives?: HardNegatives;
 }
 
 /** The prefix every layer of this package carries in its registered `className`. */
@@ -103,11 +110,13 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   }
 
   /**
-   * λ for this call, for annealed heads (L-Softmax, SphereFace), or `null`; a training call also
-   * counts itself (the schedule's clock).
+   * The margin of one call with labels: ψ at the current strength and, for heads with state, what
+   * their state adds (λ of the annealed heads, CurricularFace's hard negatives, AdaFace's norm
+   * statistics). A training call advances that state first (the λ clock, the EMAs), as the
+   * references do; other calls only read it.
    */
-  protected lambdaForCall(_training: boolean): tf.Scalar | null {
-    return null;
+  protected marginForCall(_x: tf.Tensor2D, _training: boolean): CallMargin {
+    return { margin: this.currentMargin(), lambda: null };
   }
 
   /**
@@ -137,7 +146,7 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
   }
 
   /** ψ at the current strength: the full margin is built once, a warm-up strength when it changes. */
-  private currentMargin(): TargetMargin {
+  protected currentMargin(): TargetMargin {
     if (this.strength === 1) return (this.fullMargin ??= this.marginAt(1));
     if (this.warmupMargin?.strength !== this.strength) {
       this.warmupMargin = { strength: this.strength, psi: this.marginAt(this.strength) };
@@ -178,7 +187,8 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       }
       const y = this.inputs.labels(labels, x.shape[0]);
       if (this.checkInputs) this.inputs.checkValues(x, labels);
-      return marginLogits(x, kernel, y, this.lambdaForCall(kwargs['training'] === true), options);
+      const { lambda, ...call } = this.marginForCall(x, kwargs['training'] === true);
+      return marginLogits(x, kernel, y, lambda, { ...options, ...call });
     });
   }
 

@@ -6,7 +6,14 @@ import { isHalfPrecision } from '../internal/precision';
 import { multiplicativeAngularMargin } from '../ops/margins/multiplicativeAngularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { lambdaAt, lambdaValue, type LambdaSchedule, parseLambda } from './lambdaSchedule';
-import { gradientArg, type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import {
+  type CallMargin,
+  gradientArg,
+  type HeadGeometry,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  scaleArg,
+} from './marginSoftmaxHead';
 
 /** Arguments of {@link LargeMarginSoftmax} and {@link SphereFace}. */
 export interface LargeMarginSoftmaxArgs extends MarginHeadArgs {
@@ -75,12 +82,14 @@ export abstract class MultiplicativeMarginHead extends MarginSoftmaxHead {
     }
   }
 
-  protected override lambdaForCall(training: boolean): tf.Scalar | null {
-    if (this.lambda === null || this.iteration === null) return null;
+  /** Adds λ of the schedule; a training call counts itself (the schedule's clock). */
+  protected override marginForCall(x: tf.Tensor2D, training: boolean): CallMargin {
+    const call = super.marginForCall(x, training);
+    if (this.lambda === null || this.iteration === null) return call;
     const t = this.iteration.read();
     const lambda = lambdaAt(this.lambda, t);
     if (training) this.iteration.write(tf.add(t, 1));
-    return lambda;
+    return { ...call, lambda };
   }
 
   /** Training forward calls counted so far (reads a weight: one device sync). */

@@ -9,12 +9,17 @@ import { oneHotFloat } from '../internal/oneHot';
 import { replaceEntries } from '../internal/replaceEntries';
 import { squaredNormEpsilon } from '../internal/precision';
 import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
-import type { MarginGradient, TargetMargin } from './margins/targetMargin';
+import type { HardNegatives, MarginGradient, TargetMargin } from './margins/targetMargin';
 
 /** Options of {@link marginLogits}. */
 export interface MarginLogitsOptions {
   /** The target transform ψ; ignored when no targets are given. */
   margin: TargetMargin;
+  /**
+   * A transform of the hard non-target logits (CurricularFace, `ops.margins.curricularHardNegatives`);
+   * needs both sides normalized. Ignored when no targets are given.
+   */
+  hardNegatives?: HardNegatives;
   /** Logit scale `s`. */
   scale: number;
   /** `true`: logits use `cos θ`; `false`: they carry the embedding norm, `|x| cos θ`. */
@@ -201,6 +206,8 @@ interface Target {
   derivative: tf.Tensor | null;
   /** `ρ (f − f'c)`: what the `|x|` and `|W_y|` factors of ρ add to the gradient; else `null`. */
   normShare: tf.Tensor | null;
+  /** `[N, C]` slope of the hard-negative transform, or `null` without one. */
+  hardSlope: tf.Tensor | null;
 }
 
 function targetLogits(
@@ -223,7 +230,8 @@ function targetLogits(
     rho = tf.mul(rho, tf.reciprocal(invwY));
   }
   const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
-  const t = plan.margin.apply(cTarget, plan.gradient);
+  const norms = tf.reciprocal(tf.reshape(product.invx, [-1]));
+  const t = plan.margin.apply(cTarget, plan.gradient, { norms });
   let value = t.value;
   let derivative: tf.Tensor | null = t.derivative;
   if (lambda !== null) {
@@ -236,13 +244,39 @@ function targetLogits(
     plan.exact && (!normalizeInputs || !normalizeWeights)
       ? tf.mul(tf.sub(value, tf.mul(derivative ?? 1, cTarget)), rho)
       : null;
+  const hard = plan.hardNegatives === undefined ? null : hardNegativeLogits(z, cTarget, index, labels, plan);
   return {
-    logits: replaceEntries(z, index, labels, tf.mul(rho, value)),
+    logits: replaceEntries(hard?.logits ?? z, index, labels, tf.mul(rho, value)),
     index,
     labels,
     invwY,
     derivative: plan.exact ? derivative : null,
     normShare,
+    hardSlope: hard?.slope ?? null,
+  };
+}
+
+/**
+ * Step 3b, hard negatives (CurricularFace): non-target `c_j` above the sample's threshold become
+ * `c_j (t + c_j)`. With `ρ = s` on both sides, `Z' = Z ⊙ (1 + mask (t + c − 1))`, and the backward
+ * pass multiplies the upstream gradient by the slope `1 + mask (t + 2c − 1)`.
+ */
+function hardNegativeLogits(
+  z: tf.Tensor,
+  cTarget: tf.Tensor,
+  index: tf.Tensor,
+  labels: tf.Tensor1D,
+  plan: Plan,
+): { logits: tf.Tensor; slope: tf.Tensor } {
+  const { threshold, t } = plan.hardNegatives!.apply(cTarget);
+  const c = tf.div(z, plan.scale);
+  const above = tf.cast(tf.greater(c, tf.expandDims(threshold, 1)), 'float32');
+  // The target entry is the margin's, never a hard negative.
+  const mask = replaceEntries(above, index, labels, tf.zeros([plan.n]));
+  const tMinusOne = tf.sub(t, 1);
+  return {
+    logits: tf.mul(z, tf.add(1, tf.mul(mask, tf.add(c, tMinusOne)))),
+    slope: tf.add(1, tf.mul(mask, tf.add(tf.mul(c, 2), tMinusOne))),
   };
 }
 
@@ -272,6 +306,7 @@ class Saved {
       target?.invwY ?? null,
       target?.derivative ?? null,
       target?.normShare ?? null,
+      target?.hardSlope ?? null,
     ];
     this.present = optional.map((t) => t !== null);
     this.tensors = [product.xn, product.invx, product.a, product.w, ...optional.filter((t) => t !== null)];
@@ -280,7 +315,7 @@ class Saved {
   unpack(saved: tf.Tensor[]): SavedTensors {
     const [xn, invx, a, w, ...rest] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
     let next = 0;
-    const [invw, zAll, route, index, labels, invwY, derivative, normShare] = this.present.map((here) =>
+    const [invw, zAll, route, index, labels, invwY, derivative, normShare, hardSlope] = this.present.map((here) =>
       here ? rest[next++]! : null,
     );
     return {
@@ -288,18 +323,19 @@ class Saved {
       invx,
       a,
       w,
-      invw: invw!,
-      zAll: zAll!,
-      route: route!,
+      invw: invw ?? null,
+      zAll: zAll ?? null,
+      route: route ?? null,
       target:
-        index === null
+        index == null
           ? null
           : {
-              index: index!,
+              index,
               labels: labels as tf.Tensor1D,
-              invwY: invwY!,
-              derivative: derivative!,
-              normShare: normShare!,
+              invwY: invwY ?? null,
+              derivative: derivative ?? null,
+              normShare: normShare ?? null,
+              hardSlope: hardSlope ?? null,
             },
     };
   }
@@ -314,9 +350,9 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
   const { xn, w, a, invw, target } = saved;
   const dyTarget =
     target !== null && (target.derivative !== null || target.normShare !== null) ? tf.gatherND(dy, target.index) : null;
-  let h: tf.Tensor = dy;
+  let h: tf.Tensor = target?.hardSlope != null ? tf.mul(dy, target.hardSlope) : dy;
   if (dyTarget !== null && target!.derivative !== null) {
-    h = replaceEntries(dy, target!.index, target!.labels, tf.mul(dyTarget, target!.derivative));
+    h = replaceEntries(h, target!.index, target!.labels, tf.mul(dyTarget, target!.derivative));
   }
   if (saved.route !== null) h = tf.reshape(tf.mul(tf.expandDims(h, 2), saved.route), [n, classes * k]);
   const share = dyTarget !== null && target!.normShare !== null ? tf.mul(dyTarget, target!.normShare) : null;
@@ -378,6 +414,20 @@ function checkMarginLogitsArgs(
   }
   if (typeof options.margin !== 'object' || options.margin === null || typeof options.margin.apply !== 'function') {
     throw new MarginArgumentError(where, 'options.margin', 'a target margin from ops.margins', options.margin);
+  }
+  if (options.hardNegatives !== undefined) {
+    const hn = options.hardNegatives as unknown;
+    if (typeof hn !== 'object' || hn === null || typeof (hn as HardNegatives).apply !== 'function') {
+      throw new MarginArgumentError(where, 'options.hardNegatives', 'hard negatives from ops.margins', hn);
+    }
+    if (options.normalizeInputs !== true || options.normalizeWeights !== true) {
+      throw new MarginArgumentError(
+        where,
+        'options.hardNegatives',
+        'used with normalizeInputs and normalizeWeights both true',
+        hn,
+      );
+    }
   }
   if (options.kernelLayout !== undefined && options.kernelLayout !== 'columns' && !rowLayout) {
     throw new MarginArgumentError(where, 'options.kernelLayout', "'columns' or 'rows'", options.kernelLayout);

@@ -354,6 +354,8 @@ const TARGETS = {
           'arcFace',
           'combinedMargin',
           'subCenterArcFace',
+          'curricularFace',
+          'adaFace',
         ),
         x: matrix(Math.max(n, 1), d),
         y: labels(Math.max(n, 1), c),
@@ -380,6 +382,8 @@ const TARGETS = {
         arcFace: ['margin', 'scale', 'gradient'],
         combinedMargin: ['m1', 'm2', 'm3', 'scale', 'gradient'],
         subCenterArcFace: ['subCenters', 'margin', 'scale', 'gradient'],
+        curricularFace: ['margin', 'scale', 'gradient'],
+        adaFace: ['margin', 'scale', 'gradient'],
       }[kind];
       const args = Object.fromEntries(
         Object.entries(o).filter(([k]) => ['numClasses', 'seed', 'bogusOption', ...keys].includes(k)),

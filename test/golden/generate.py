@@ -85,6 +85,66 @@ def insightface_case(name, m2, m3, s, gradient, seed):
     return record(name, "insightface CombinedMarginLoss", layer, x, w, labels, logits, value, xr.grad, wr.grad)
 
 
+def curricular_forward(x, w, labels, state, m, s, momentum):
+    """CurricularFace as HuangYG123/CurricularFace head/metrics.py computes it (functional form).
+
+    Normalized cosines clamped to [-1, 1]; target cos(theta + m) with the fallback cos - m sin m beyond
+    cos(pi - m); t <- momentum * mean(target) + (1 - momentum) * t under no_grad, before use; entries
+    above cos(theta_y + m) become c (t + c); the target column is then overwritten.
+    """
+    cosine = (torch.nn.functional.normalize(x, dim=1) @ torch.nn.functional.normalize(w, dim=0)).clamp(-1, 1)
+    rows = torch.arange(labels.shape[0])
+    target = cosine[rows, labels].view(-1, 1)
+    sin = torch.sqrt(1.0 - target ** 2)
+    with_margin = target * math.cos(m) - sin * math.sin(m)
+    hard = cosine > with_margin
+    final = torch.where(target > math.cos(math.pi - m), with_margin, target - math.sin(math.pi - m) * m)
+    with torch.no_grad():
+        state["t"] = target.mean() * momentum + (1 - momentum) * state["t"]
+    modulated = torch.where(hard, cosine * (state["t"] + cosine), cosine)
+    onehot = torch.nn.functional.one_hot(labels, cosine.shape[1]).to(cosine.dtype)
+    return (modulated * (1 - onehot) + onehot * final) * s
+
+
+def adaface_forward(x, w, labels, state, m, h, s, t_alpha):
+    """AdaFace as mk-minchul/AdaFace head.py computes it, fed the raw embeddings' direction and norm.
+
+    The reference's backbone hands the head x / |x| and |x|; the head detaches and clips the norms,
+    moves its batch statistics (unbiased std) under no_grad before use, and clamps cosines to 1 - 1e-3.
+    """
+    eps = 1e-3
+    norms = x.norm(dim=1, keepdim=True)
+    cosine = ((x / norms) @ torch.nn.functional.normalize(w, dim=0)).clamp(-1 + eps, 1 - eps)
+    safe = torch.clip(norms, min=0.001, max=100).clone().detach()
+    with torch.no_grad():
+        state["mean"] = safe.mean() * t_alpha + (1 - t_alpha) * state["mean"]
+        state["std"] = safe.std() * t_alpha + (1 - t_alpha) * state["std"]
+    scaler = torch.clip((safe - state["mean"]) / (state["std"] + eps) * h, -1, 1)
+    onehot = torch.nn.functional.one_hot(labels, cosine.shape[1]).to(cosine.dtype)
+    theta = cosine.acos()
+    theta_m = torch.clip(theta + onehot * (-m * scaler), min=eps, max=math.pi - eps)
+    return (theta_m.cos() - onehot * (m + m * scaler)) * s
+
+
+def stateful_case(name, reference, layer, forward, state, seed, read_state):
+    """Two training calls on the same batch and kernel: logits, loss, gradients and state after each."""
+    x, w, labels = data(seed, C)
+    calls = []
+    for _ in range(2):
+        xr = x.clone().requires_grad_(True)
+        wr = w.clone().requires_grad_(True)
+        logits = forward(xr, wr, labels, state)
+        value = torch.nn.functional.cross_entropy(logits, labels)
+        value.backward()
+        entry = record(name, reference, layer, x, w, labels, logits, value, xr.grad, wr.grad)
+        calls.append({k: entry[k] for k in ("logits", "loss", "gradEmbeddings", "gradKernel")} | {"state": read_state(state)})
+    first = record(name, reference, layer, x, w, labels, torch.zeros(1), torch.zeros(()), torch.zeros(1), torch.zeros(1))
+    for k in ("logits", "loss", "gradEmbeddings", "gradKernel"):
+        first.pop(k)
+    first["trainingCalls"] = calls
+    return first
+
+
 def record(name, reference, layer, x, w, labels, logits, loss, gx, gw):
     flat = lambda t: [float(v) for v in t.detach().reshape(-1).tolist()]
     return {
@@ -118,6 +178,24 @@ def main():
                  {"factory": "subCenterArcFace", "args": {"numClasses": C, "subCenters": 3, "margin": 0.5, "scale": 64}}, 5, k=3),
         insightface_case("insightface combined ArcFace m2=0.5", 0.5, 0.0, 64, "straightThrough", 6),
         insightface_case("insightface combined CosFace m3=0.4", 0.0, 0.4, 64, "exact", 7),
+        stateful_case("CurricularFace m=0.5 s=64", "CurricularFace head/metrics.py (HuangYG123)",
+                      {"factory": "curricularFace", "args": {"numClasses": C, "margin": 0.5, "scale": 64, "momentum": 0.01}},
+                      lambda x, w, y, st: curricular_forward(x, w, y, st, 0.5, 64, 0.01), {"t": torch.zeros(())}, 8,
+                      lambda st: {"t": float(st["t"])}),
+        stateful_case("CurricularFace m=0.3 s=30 momentum=0.5", "CurricularFace head/metrics.py (HuangYG123)",
+                      {"factory": "curricularFace", "args": {"numClasses": C, "margin": 0.3, "scale": 30, "momentum": 0.5}},
+                      lambda x, w, y, st: curricular_forward(x, w, y, st, 0.3, 30, 0.5), {"t": torch.zeros(())}, 9,
+                      lambda st: {"t": float(st["t"])}),
+        stateful_case("AdaFace m=0.4 h=0.333 s=64", "AdaFace head.py (mk-minchul)",
+                      {"factory": "adaFace", "args": {"numClasses": C, "margin": 0.4, "h": 0.333, "scale": 64, "tAlpha": 0.01}},
+                      lambda x, w, y, st: adaface_forward(x, w, y, st, 0.4, 0.333, 64, 0.01),
+                      {"mean": torch.tensor(20.0), "std": torch.tensor(100.0)}, 10,
+                      lambda st: {"mean": float(st["mean"]), "std": float(st["std"])}),
+        stateful_case("AdaFace m=0.4 h=0.333 s=64 tAlpha=1", "AdaFace head.py (mk-minchul)",
+                      {"factory": "adaFace", "args": {"numClasses": C, "margin": 0.4, "h": 0.333, "scale": 64, "tAlpha": 1}},
+                      lambda x, w, y, st: adaface_forward(x, w, y, st, 0.4, 0.333, 64, 1.0),
+                      {"mean": torch.tensor(20.0), "std": torch.tensor(100.0)}, 11,
+                      lambda st: {"mean": float(st["mean"]), "std": float(st["std"])}),
     ]
     meta = {"torch": torch.__version__, "pytorch_metric_learning": pytorch_metric_learning.__version__, "python": sys.version.split()[0]}
     with open(OUT, "w") as f:

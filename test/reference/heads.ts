@@ -4,7 +4,8 @@
  */
 import { type Matrix, l2Normalize64, matMul64, norm64, transpose } from './numerics';
 
-export type HeadKind = 'lsoftmax' | 'sphereface' | 'cosface' | 'arcface' | 'combined' | 'subcenter';
+export type HeadKind =
+  'lsoftmax' | 'sphereface' | 'cosface' | 'arcface' | 'combined' | 'subcenter' | 'curricularface' | 'adaface';
 
 export interface HeadConfig {
   kind: HeadKind;
@@ -17,6 +18,29 @@ export interface HeadConfig {
   easyMargin?: boolean;
   subCenters?: number;
   lambda?: number;
+  /** CurricularFace's `t`. */
+  t?: number;
+  /** AdaFace's concentration and norm statistics. */
+  h?: number;
+  mean?: number;
+  std?: number;
+  /** AdaFace: per-sample norms to use instead of `|x|` (held fixed, as the reference detaches them). */
+  norms?: number[];
+}
+
+/** AdaFace's per-sample margin scaler `ĝ` for a feature norm (the reference's `margin_scaler`). */
+export function adaScaler64(cfg: HeadConfig, norm: number): number {
+  const safe = Math.min(100, Math.max(1e-3, norm));
+  return Math.min(1, Math.max(-1, ((safe - (cfg.mean ?? 20)) / ((cfg.std ?? 100) + 1e-3)) * (cfg.h ?? 0.333)));
+}
+
+/** AdaFace's target: `cos(clip(θ − m ĝ, ε, π − ε)) − m ĝ − m` with `cos θ` clamped to `±(1 − ε)`, `ε = 1e-3`. */
+export function adaPsi64(cfg: HeadConfig, cRaw: number, norm: number): number {
+  const eps = 1e-3;
+  const m = cfg.margin ?? 0;
+  const g = adaScaler64(cfg, norm);
+  const theta = Math.acos(Math.min(1 - eps, Math.max(-1 + eps, cRaw)));
+  return Math.cos(Math.min(Math.PI - eps, Math.max(eps, theta - m * g))) - (m + m * g);
 }
 
 export function psi64(cfg: HeadConfig, cRaw: number): number {
@@ -31,8 +55,11 @@ export function psi64(cfg: HeadConfig, cRaw: number): number {
       const k = Math.min(Math.floor((m * theta) / Math.PI), m - 1);
       return (-1) ** k * Math.cos(m * theta) - 2 * k;
     }
+    case 'adaface':
+      throw new Error('psi64: AdaFace needs the norm (adaPsi64)');
     case 'arcface':
     case 'subcenter':
+    case 'curricularface':
       if (cfg.easyMargin) return c > 0 ? Math.cos(theta + m) : c;
       return theta <= Math.PI - m ? Math.cos(theta + m) : c - m * Math.sin(m);
     case 'combined': {
@@ -58,7 +85,15 @@ export function headLogits64(x: Matrix, w: Matrix, labels: number[] | null, cfg:
   return cos.map((row, i) =>
     row.map((cij, j) => {
       let v = cij;
-      if (labels !== null && labels[i] === j) v = (lambda * cij + psi64(cfg, cij)) / (1 + lambda);
+      const y = labels?.[i];
+      if (y === j) {
+        const psi = cfg.kind === 'adaface' ? adaPsi64(cfg, cij, cfg.norms?.[i] ?? norm64(x[i]!)) : psi64(cfg, cij);
+        v = (lambda * cij + psi) / (1 + lambda);
+      } else if (y !== undefined && cfg.kind === 'curricularface') {
+        // A hard negative: above cos(θ_y + m), without ArcFace's fallback (the reference's mask).
+        const cy = Math.min(1, Math.max(-1, row[y]!));
+        if (cij > Math.cos(Math.acos(cy) + (cfg.margin ?? 0))) v = cij * ((cfg.t ?? 0) + cij);
+      }
       let rho = cfg.scale;
       if (cfg.kind === 'lsoftmax' || cfg.kind === 'sphereface') rho *= norm64(x[i]!);
       if (cfg.kind === 'lsoftmax') rho *= wNorms[j]!;

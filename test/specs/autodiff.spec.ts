@@ -3,7 +3,7 @@ import { ops } from 'tfjs-margin';
 import { expectClose, scope } from '../harness/assert';
 import { uniform } from '../harness/random';
 import { spec } from '../harness/registry';
-import { type HeadConfig } from '../reference/heads';
+import { adaScaler64, type HeadConfig } from '../reference/heads';
 import { reshape, l2Normalize64, matMul64, transpose } from '../reference/numerics';
 import { HEAD_CASES, oneHot } from './headCases';
 
@@ -46,8 +46,17 @@ function autodiffLogits(cfg: HeadConfig, x: tf.Tensor, w: tf.Tensor, mask: tf.Te
       );
       break;
     }
+    case 'adaface': {
+      const norms = reshape(Array.from(x.dataSync()), N, D).map((r) => Math.hypot(...r));
+      const g = tf.tensor1d(norms.map((v) => adaScaler64(cfg, v)));
+      const eps = 1e-3;
+      const shifted = tf.sub(tf.acos(tf.clipByValue(cT, -1 + eps, 1 - eps)), tf.mul(g, m));
+      psi = tf.sub(tf.cos(tf.clipByValue(shifted, eps, Math.PI - eps)), tf.add(tf.mul(g, m), m));
+      break;
+    }
     case 'arcface':
-    case 'subcenter': {
+    case 'subcenter':
+    case 'curricularface': {
       const main = tf.cos(tf.add(theta, m));
       const useMain = c64.map((c) => (cfg.easyMargin ? c > 0 : Math.acos(c) <= Math.PI - m));
       const other = cfg.easyMargin ? cT : tf.sub(cT, m * Math.sin(m));
@@ -67,7 +76,19 @@ function autodiffLogits(cfg: HeadConfig, x: tf.Tensor, w: tf.Tensor, mask: tf.Te
       break;
     }
   }
-  let logits = tf.mul(tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(psi, cT), 1))), cfg.scale);
+  let others = cos;
+  if (cfg.kind === 'curricularface') {
+    // Hard negatives (constant mask from float64): c → c (t + c).
+    const c64All = cos.dataSync();
+    const hard = Array.from(c64All, (c, idx) => {
+      const i = Math.floor(idx / C);
+      const j = idx % C;
+      return j !== LABELS[i] && c > Math.cos(Math.acos(c64[i]!) + m) ? 1 : 0;
+    });
+    const hardMask = tf.tensor2d(hard, [N, C]);
+    others = tf.add(cos, tf.mul(hardMask, tf.sub(tf.mul(cos, tf.add(cos, cfg.t ?? 0)), cos)));
+  }
+  let logits = tf.mul(tf.add(others, tf.mul(mask, tf.expandDims(tf.sub(psi, cT), 1))), cfg.scale);
   if (cfg.kind === 'lsoftmax' || cfg.kind === 'sphereface') logits = tf.mul(logits, xNorm);
   if (cfg.kind === 'lsoftmax') logits = tf.mul(logits, wNorm);
   return logits;

@@ -69,6 +69,32 @@ export const HEAD_CASES: HeadCase[] = [
     layer: (c, e) => layers.subCenterArcFace({ numClasses: c, subCenters: 3, margin: 0.5, scale: 8, ...e }),
     op: (g = 'exact') => ({ ...base, scale: 8, subCenters: 3, margin: m.additiveAngularMargin(0.5), gradient: g }),
   },
+  {
+    name: 'curricularFace m=0.5 s=8',
+    cfg: { kind: 'curricularface', margin: 0.5, scale: 8, t: 0 },
+    layer: (c, e) => layers.curricularFace({ numClasses: c, margin: 0.5, scale: 8, ...e }),
+    op: (g = 'exact') => ({
+      ...base,
+      scale: 8,
+      margin: m.additiveAngularMargin(0.5),
+      hardNegatives: m.curricularHardNegatives(0.5, 0),
+      gradient: g,
+    }),
+  },
+  {
+    // h = 10 with the initial statistics (μ 20, σ 100) saturates ĝ at −1 for these small norms, so the
+    // float64 finite differences (which see the norms) agree with the detached-norm gradient; the
+    // AdaFace spec covers ĝ inside (−1, 1).
+    name: 'adaFace m=0.4 s=8 h=10',
+    cfg: { kind: 'adaface', margin: 0.4, scale: 8, h: 10, mean: 20, std: 100 },
+    layer: (c, e) => layers.adaFace({ numClasses: c, margin: 0.4, scale: 8, h: 10, ...e }),
+    op: (g = 'exact') => ({
+      ...base,
+      scale: 8,
+      margin: m.adaFaceMargin({ margin: 0.4, h: 10, mean: 20, std: 100 }),
+      gradient: g,
+    }),
+  },
 ];
 
 /** One-hot float mask as a plain array. */

@@ -13,4 +13,5 @@ import './properties.spec';
 import './workflow.spec';
 import './partialFC.spec';
 import './domain.spec';
+import './modernHeads.spec';
 export { specs } from '../harness/registry';

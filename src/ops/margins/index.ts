@@ -4,7 +4,16 @@
  *
  * @module
  */
-export type { MarginGradient, TargetMargin, TargetValues } from './targetMargin';
+export type {
+  HardNegatives,
+  HardNegativeValues,
+  MarginContext,
+  MarginGradient,
+  TargetMargin,
+  TargetValues,
+} from './targetMargin';
 export { additiveCosineMargin } from './additiveCosineMargin';
 export { additiveAngularMargin, combinedAngularMargin } from './angularMargin';
 export { multiplicativeAngularMargin, chebyshev } from './multiplicativeAngularMargin';
+export { adaFaceMargin, type AdaFaceMarginOptions } from './adaFaceMargin';
+export { curricularHardNegatives } from './curricularHardNegatives';

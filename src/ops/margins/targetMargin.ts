@@ -11,6 +11,12 @@ export interface TargetValues {
   derivative: tf.Tensor | null;
 }
 
+/** Per-sample facts a margin may use besides the target cosine. */
+export interface MarginContext {
+  /** `|x|`, the embeddings' norms, `[N]` (not differentiated through): AdaFace's image-quality proxy. */
+  norms: tf.Tensor;
+}
+
 /**
  * The target-logit transform of a margin head: maps the cosine `c = cos θ_y` between an embedding
  * and its class center to `ψ(c)`, which replaces `c` in the target logit. Implementations are pure,
@@ -18,6 +24,26 @@ export interface TargetValues {
  * derivative is analytic and returned alongside.
  */
 export interface TargetMargin {
-  /** `ψ(c)` and, for `'exact'`, `ψ'(c)`; `c` is `[N]`, clamped to `[−1, 1]`. */
-  apply(c: tf.Tensor, gradient: MarginGradient): TargetValues;
+  /**
+   * `ψ(c)` and, for `'exact'`, `ψ'(c)`; `c` is `[N]`, clamped to `[−1, 1]`. `context` carries
+   * per-sample facts (`ops.marginLogits` always passes it; margins that need none ignore it).
+   */
+  apply(c: tf.Tensor, gradient: MarginGradient, context?: MarginContext): TargetValues;
+}
+
+/** What {@link HardNegatives.apply} returns for a batch. */
+export interface HardNegativeValues {
+  /** `[N]`: non-target cosines above their sample's threshold are hard. */
+  threshold: tf.Tensor;
+  /** Scalar weight `t`: a hard cosine `c` becomes `c (t + c)`. */
+  t: tf.Tensor;
+}
+
+/**
+ * A transform of the non-target logits (CurricularFace): for each sample, non-target cosines above a
+ * threshold computed from its target cosine become `c (t + c)`, with `t` not differentiated through.
+ */
+export interface HardNegatives {
+  /** The thresholds and `t` for target cosines `cTarget` (`[N]`, clamped to `[−1, 1]`). */
+  apply(cTarget: tf.Tensor): HardNegativeValues;
 }
