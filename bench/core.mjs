@@ -39,6 +39,16 @@ function headOptions(margin, name) {
       return { ...base, scale: 64, margin: m.combinedAngularMargin(1, 0.3, 0.2) };
     case 'subCenterArcFace':
       return { ...base, scale: 64, subCenters: 3, margin: m.additiveAngularMargin(0.5) };
+    case 'curricularFace':
+      // The head's t is an EMA (O(N) per step); a fixed t costs the same [N, C] passes.
+      return {
+        ...base,
+        scale: 64,
+        margin: m.additiveAngularMargin(0.5),
+        hardNegatives: m.curricularHardNegatives(0.5, 0.1),
+      };
+    case 'adaFace':
+      return { ...base, scale: 64, margin: m.adaFaceMargin({ margin: 0.4, h: 0.333, mean: 20, std: 100 }) };
     default:
       throw new Error(`unknown head ${name}`);
   }
@@ -178,7 +188,16 @@ export async function matmulRate(tf, { n, d, c }, reps = 5) {
   return (2 * n * d * c) / (median(times) * 1e6);
 }
 
-export const HEADS = ['largeMarginSoftmax', 'sphereFace', 'cosFace', 'arcFace', 'combinedMargin', 'subCenterArcFace'];
+export const HEADS = [
+  'largeMarginSoftmax',
+  'sphereFace',
+  'cosFace',
+  'arcFace',
+  'combinedMargin',
+  'subCenterArcFace',
+  'curricularFace',
+  'adaFace',
+];
 
 /**
  * Runs a benchmark plan on the active backend: for each shape, the floor, each head, and autodiff,
