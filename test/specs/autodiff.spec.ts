@@ -23,7 +23,14 @@ function targetCosines(x: number[], w: number[], k: number): number[] {
 }
 
 /** The head's forward in plain differentiable tfjs ops; tfjs autodiff gives its gradient. */
-function autodiffLogits(cfg: HeadConfig, x: tf.Tensor, w: tf.Tensor, mask: tf.Tensor, c64: number[]): tf.Tensor {
+function autodiffLogits(
+  cfg: HeadConfig,
+  x: tf.Tensor,
+  w: tf.Tensor,
+  mask: tf.Tensor,
+  c64: number[],
+  data64: { x: number[]; w: number[] },
+): tf.Tensor {
   const k = cfg.subCenters ?? 1;
   const m = cfg.margin ?? 0;
   const xNorm = tf.norm(x, 2, 1, true);
@@ -47,7 +54,8 @@ function autodiffLogits(cfg: HeadConfig, x: tf.Tensor, w: tf.Tensor, mask: tf.Te
       break;
     }
     case 'adaface': {
-      const norms = reshape(Array.from(x.dataSync()), N, D).map((r) => Math.hypot(...r));
+      // The norms are constants (the reference detaches them), from float64: no device read (webgpu).
+      const norms = reshape(data64.x, N, D).map((r) => Math.hypot(...r));
       const g = tf.tensor1d(norms.map((v) => adaScaler64(cfg, v)));
       const eps = 1e-3;
       const shifted = tf.sub(tf.acos(tf.clipByValue(cT, -1 + eps, 1 - eps)), tf.mul(g, m));
@@ -78,13 +86,15 @@ function autodiffLogits(cfg: HeadConfig, x: tf.Tensor, w: tf.Tensor, mask: tf.Te
   }
   let others = cos;
   if (cfg.kind === 'curricularface') {
-    // Hard negatives (constant mask from float64): c → c (t + c).
-    const c64All = cos.dataSync();
-    const hard = Array.from(c64All, (c, idx) => {
-      const i = Math.floor(idx / C);
-      const j = idx % C;
-      return j !== LABELS[i] && c > Math.cos(Math.acos(c64[i]!) + m) ? 1 : 0;
-    });
+    // Hard negatives (a constant mask from float64, no device read): c → c (t + c).
+    const cols = transpose(reshape(data64.w, D, C)).map((col) => l2Normalize64(col));
+    const cos64 = matMul64(
+      reshape(data64.x, N, D).map((row) => l2Normalize64(row)),
+      transpose(cols),
+    );
+    const hard = cos64.flatMap((row, i) =>
+      row.map((c, j) => (j !== LABELS[i] && c > Math.cos(Math.acos(c64[i]!) + m) ? 1 : 0)),
+    );
     const hardMask = tf.tensor2d(hard, [N, C]);
     others = tf.add(cos, tf.mul(hardMask, tf.sub(tf.mul(cos, tf.add(cos, cfg.t ?? 0)), cos)));
   }
@@ -109,7 +119,7 @@ for (const hc of HEAD_CASES) {
       const probe = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
         tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([xt, wt]);
       const [ax, aw] = probe((a, b) => ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, mask, null, hc.op()));
-      const [dx, dw] = probe((a, b) => autodiffLogits(hc.cfg, a, b, mask, c64));
+      const [dx, dw] = probe((a, b) => autodiffLogits(hc.cfg, a, b, mask, c64, { x, w }));
       // Both sides are float32 on the device: absolute error is relative to the gradient's scale
       // (1e-5 on the float32 Node backends, the backend's value tolerance on GPUs).
       const rel = ['cpu', 'wasm', 'tensorflow'].includes(ctx.backend) ? 1e-5 : ctx.tol.rtol;
