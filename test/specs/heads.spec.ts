@@ -108,11 +108,14 @@ spec('heads', "straightThrough: the margin's derivative is taken as 1", async (c
       const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
         tf.sum(tf.mul(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, mask, null, hc.op('straightThrough')), r)),
       )([xt, wt]);
-      // The same logits as margin-free ones plus a constant: autodiff of that is the straight-through gradient.
+      // The same logits as those with a zero target margin plus a constant (the target entries' shift):
+      // autodiff of that is the straight-through gradient. Zero margin, not margin-free: CurricularFace's
+      // hard negatives stay, differentiated exactly in both modes.
       const opts = hc.op('straightThrough');
-      const shift = tf.sub(ops.marginLogits(xt, wt, mask, null, opts), ops.marginLogits(xt, wt, null, null, opts));
+      const zero = { ...opts, margin: ops.margins.additiveCosineMargin(0) };
+      const shift = tf.sub(ops.marginLogits(xt, wt, mask, null, opts), ops.marginLogits(xt, wt, mask, null, zero));
       const [ex, ew] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(tf.add(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, null, null, opts), shift), r)),
+        tf.sum(tf.mul(tf.add(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, mask, null, zero), shift), r)),
       )([xt, wt]);
       const tol = { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol * hc.cfg.scale };
       await expectClose(gx!, ex!, tol, `${hc.name}: dx`);
