@@ -54,3 +54,8 @@ export function checkWeightSize(where: string, argument: string, value: number, 
     );
   }
 }
+
+/** A head's logit scale: `value`, or `fallback` when omitted, in `(0, 1e4]`. */
+export function scaleArg(where: string, value: unknown, fallback: number): number {
+  return scaleInRange(where, value ?? fallback);
+}

@@ -140,3 +140,12 @@ export function knownKeys(where: string, argument: string, options: unknown, all
     }
   }
 }
+
+/** The gradient mode of a margin: `'exact'` (the default) or `'straightThrough'`. */
+export function gradientArg(where: string, value: unknown): 'exact' | 'straightThrough' {
+  const g = value ?? 'exact';
+  if (g !== 'exact' && g !== 'straightThrough') {
+    throw new MarginArgumentError(where, 'gradient', "'exact' or 'straightThrough'", g);
+  }
+  return g;
+}

@@ -1,11 +1,12 @@
+import { scaleArg } from '../internal/bounds';
+import { gradientArg, positiveNumberAtMost } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { positiveNumberAtMost } from '../internal/validate';
 import { adaFaceMargin } from '../ops/margins/adaFaceMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type CallMargin, gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link AdaFace}. */
 export interface AdaFaceArgs extends MarginHeadArgs {

@@ -1,9 +1,10 @@
+import { scaleArg } from '../internal/bounds';
+import { booleanArg, gradientArg, numberInRange } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
-import { booleanArg, numberInRange } from '../internal/validate';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link ArcFace}. */
 export interface ArcFaceArgs extends MarginHeadArgs {

@@ -1,10 +1,10 @@
-import { cosineMarginInRange, multiplicativeFactorInRange } from '../internal/bounds';
+import { cosineMarginInRange, multiplicativeFactorInRange, scaleArg } from '../internal/bounds';
+import { gradientArg, numberInRange } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
-import { numberInRange } from '../internal/validate';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link CombinedMargin}. */
 export interface CombinedMarginArgs extends MarginHeadArgs {

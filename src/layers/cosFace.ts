@@ -1,9 +1,9 @@
-import { cosineMarginInRange } from '../internal/bounds';
+import { cosineMarginInRange, scaleArg } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import type { TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link CosFace}. */
 export interface CosFaceArgs extends MarginHeadArgs {

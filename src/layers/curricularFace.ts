@@ -1,12 +1,13 @@
+import { scaleArg } from '../internal/bounds';
+import { gradientArg, numberInRange } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
-import { numberInRange } from '../internal/validate';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import { curricularHardNegatives } from '../ops/margins/curricularHardNegatives';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type CallMargin, gradientArg, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link CurricularFace}. */
 export interface CurricularFaceArgs extends MarginHeadArgs {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkWeightSize, scaleInRange } from '../internal/bounds';
+import { checkWeightSize } from '../internal/bounds';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, integerAtLeast, optionalSeed } from '../internal/validate';
 import { marginLogits } from '../ops/marginLogits';
@@ -209,18 +209,4 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       seed: this.seed,
     };
   }
-}
-
-/** Validates a logit scale. */
-export function scaleArg(where: string, value: unknown, fallback: number): number {
-  return scaleInRange(where, value ?? fallback);
-}
-
-/** Validates the gradient mode. */
-export function gradientArg(where: string, value: unknown): MarginGradient {
-  const g = value ?? 'exact';
-  if (g !== 'exact' && g !== 'straightThrough') {
-    throw new MarginArgumentError(where, 'gradient', "'exact' or 'straightThrough'", g);
-  }
-  return g;
 }

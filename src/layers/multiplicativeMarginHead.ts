@@ -1,19 +1,13 @@
+import { integerMarginInRange, scaleArg } from '../internal/bounds';
+import { gradientArg } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { integerMarginInRange } from '../internal/bounds';
 import { MAX_UNNORMALIZED_EMBEDDING, MAX_UNNORMALIZED_EMBEDDING_HALF } from '../internal/limits';
 import { isHalfPrecision } from '../internal/precision';
 import { multiplicativeAngularMargin } from '../ops/margins/multiplicativeAngularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { lambdaAt, lambdaValue, type LambdaSchedule, parseLambda } from './lambdaSchedule';
-import {
-  type CallMargin,
-  gradientArg,
-  type HeadGeometry,
-  type MarginHeadArgs,
-  MarginSoftmaxHead,
-  scaleArg,
-} from './marginSoftmaxHead';
+import { type CallMargin, type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link LargeMarginSoftmax} and {@link SphereFace}. */
 export interface LargeMarginSoftmaxArgs extends MarginHeadArgs {

@@ -1,13 +1,13 @@
-import { subCentersInRange } from '../internal/bounds';
+import { scaleArg, subCentersInRange } from '../internal/bounds';
+import { floatTensor, gradientArg, numberInRange, rankIs } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../internal/errors';
-import { floatTensor, numberInRange, rankIs } from '../internal/validate';
 import { parseLabels } from '../internal/labels';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { l2Normalize } from '../ops/l2Normalize';
 import { registerLayer } from './layerConfig';
-import { gradientArg, type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead, scaleArg } from './marginSoftmaxHead';
+import { type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
 
 /** Arguments of {@link SubCenterArcFace}. */
 export interface SubCenterArcFaceArgs extends MarginHeadArgs {
