@@ -244,7 +244,7 @@ function targetLogits(
     plan.exact && (!normalizeInputs || !normalizeWeights)
       ? tf.mul(tf.sub(value, tf.mul(derivative ?? 1, cTarget)), rho)
       : null;
-  const hard = plan.hardNegatives === undefined ? null : hardNegativeLogits(z, cTarget, index, labels, plan);
+  const hard = plan.hardNegatives === undefined ? null : hardNegativeLogits(z, cTarget, plan);
   return {
     logits: replaceEntries(hard?.logits ?? z, index, labels, tf.mul(rho, value)),
     index,
@@ -258,25 +258,17 @@ function targetLogits(
 
 /**
  * Step 3b, hard negatives (CurricularFace): non-target `c_j` above the sample's threshold become
- * `c_j (t + c_j)`. With `ρ = s` on both sides, `Z' = Z ⊙ (1 + mask (t + c − 1))`, and the backward
- * pass multiplies the upstream gradient by the slope `1 + mask (t + 2c − 1)`.
+ * `c_j (t + c_j)`. With `ρ = s` on both sides, `Z' = where(hard, Z (t + c), Z)`, and the backward pass
+ * multiplies the upstream gradient by the slope `where(hard, t + 2c, 1)`. The target entry may test as
+ * hard here; its value is replaced by the margin's and its gradient by `f'(c_y)` afterwards.
  */
-function hardNegativeLogits(
-  z: tf.Tensor,
-  cTarget: tf.Tensor,
-  index: tf.Tensor,
-  labels: tf.Tensor1D,
-  plan: Plan,
-): { logits: tf.Tensor; slope: tf.Tensor } {
+function hardNegativeLogits(z: tf.Tensor, cTarget: tf.Tensor, plan: Plan): { logits: tf.Tensor; slope: tf.Tensor } {
   const { threshold, t } = plan.hardNegatives!.apply(cTarget);
-  const c = tf.div(z, plan.scale);
-  const above = tf.cast(tf.greater(c, tf.expandDims(threshold, 1)), 'float32');
-  // The target entry is the margin's, never a hard negative.
-  const mask = replaceEntries(above, index, labels, tf.zeros([plan.n]));
-  const tMinusOne = tf.sub(t, 1);
+  const hard = tf.greater(z, tf.expandDims(tf.mul(threshold, plan.scale), 1));
+  const c = tf.mul(z, 1 / plan.scale);
   return {
-    logits: tf.mul(z, tf.add(1, tf.mul(mask, tf.add(c, tMinusOne)))),
-    slope: tf.add(1, tf.mul(mask, tf.add(tf.mul(c, 2), tMinusOne))),
+    logits: tf.where(hard, tf.mul(z, tf.add(c, t)), z),
+    slope: tf.where(hard, tf.add(tf.mul(c, 2), t), tf.scalar(1)),
   };
 }
 
@@ -349,10 +341,14 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
   const { n, classes, k, rows, scale, normalizeInputs } = plan;
   const { xn, w, a, invw, target } = saved;
   const dyTarget =
-    target !== null && (target.derivative !== null || target.normShare !== null) ? tf.gatherND(dy, target.index) : null;
+    target !== null && (target.derivative !== null || target.normShare !== null || target.hardSlope !== null)
+      ? tf.gatherND(dy, target.index)
+      : null;
   let h: tf.Tensor = target?.hardSlope != null ? tf.mul(dy, target.hardSlope) : dy;
-  if (dyTarget !== null && target!.derivative !== null) {
-    h = replaceEntries(h, target!.index, target!.labels, tf.mul(dyTarget, target!.derivative));
+  if (dyTarget !== null && (target!.derivative !== null || target!.hardSlope !== null)) {
+    // f'(c_y) at the targets; with hard negatives also when f' = 1, as the slope may have scaled them.
+    const derivative = target!.derivative;
+    h = replaceEntries(h, target!.index, target!.labels, derivative === null ? dyTarget : tf.mul(dyTarget, derivative));
   }
   if (saved.route !== null) h = tf.reshape(tf.mul(tf.expandDims(h, 2), saved.route), [n, classes * k]);
   const share = dyTarget !== null && target!.normShare !== null ? tf.mul(dyTarget, target!.normShare) : null;
