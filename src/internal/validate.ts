@@ -149,3 +149,11 @@ export function gradientArg(where: string, value: unknown): 'exact' | 'straightT
   }
   return g;
 }
+
+/** Throws unless `value` is a number in `(0, 1]`: a sampling fraction or an EMA rate. */
+export function unitFraction(where: string, argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+    throw new MarginArgumentError(where, argument, 'a number in (0, 1]', value);
+  }
+  return value;
+}

@@ -1,5 +1,5 @@
 import { scaleArg } from '../internal/bounds';
-import { gradientArg, positiveNumberAtMost } from '../internal/validate';
+import { gradientArg, positiveNumberAtMost, unitFraction } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MarginArgumentError } from '../internal/errors';
@@ -62,11 +62,7 @@ export class AdaFace extends MarginSoftmaxHead {
     this.margin = margin;
     this.h = positiveNumberAtMost(this.headName, 'h', args.h ?? 0.333, 10);
     this.scale = scaleArg(this.headName, args.scale, 64);
-    const tAlpha = args.tAlpha ?? 0.01;
-    if (typeof tAlpha !== 'number' || !(tAlpha > 0 && tAlpha <= 1)) {
-      throw new MarginArgumentError(this.headName, 'tAlpha', 'a number in (0, 1]', tAlpha);
-    }
-    this.tAlpha = tAlpha;
+    this.tAlpha = unitFraction(this.headName, 'tAlpha', args.tAlpha ?? 0.01);
     this.gradient = gradientArg(this.headName, args.gradient);
   }
 

@@ -1,8 +1,7 @@
 import { scaleArg } from '../internal/bounds';
-import { gradientArg, numberInRange } from '../internal/validate';
+import { gradientArg, numberInRange, unitFraction } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MarginArgumentError } from '../internal/errors';
 import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import { curricularHardNegatives } from '../ops/margins/curricularHardNegatives';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
@@ -53,11 +52,7 @@ export class CurricularFace extends MarginSoftmaxHead {
     super(args, ['margin', 'scale', 'momentum', 'gradient']);
     this.margin = numberInRange(this.headName, 'margin', args.margin ?? 0.5, 0, Math.PI);
     this.scale = scaleArg(this.headName, args.scale, 64);
-    const momentum = args.momentum ?? 0.01;
-    if (typeof momentum !== 'number' || !(momentum > 0 && momentum <= 1)) {
-      throw new MarginArgumentError(this.headName, 'momentum', 'a number in (0, 1]', momentum);
-    }
-    this.momentum = momentum;
+    this.momentum = unitFraction(this.headName, 'momentum', args.momentum ?? 0.01);
     this.gradient = gradientArg(this.headName, args.gradient);
   }
 

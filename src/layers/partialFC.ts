@@ -1,10 +1,16 @@
 import { checkWeightSize, cosineMarginInRange, multiplicativeFactorInRange, scaleInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MarginArgumentError } from '../internal/errors';
 import { withCustomGrad } from '../internal/customGrad';
 import { oneHotFloat } from '../internal/oneHot';
-import { booleanArg, integerAtLeast, nonNegativeNumber, numberInRange, optionalSeed } from '../internal/validate';
+import {
+  booleanArg,
+  integerAtLeast,
+  nonNegativeNumber,
+  numberInRange,
+  optionalSeed,
+  unitFraction,
+} from '../internal/validate';
 import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
 import { marginLogits } from '../ops/marginLogits';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
@@ -97,11 +103,7 @@ export class PartialFC extends tfl.layers.Layer {
     checkLayerKeys(where, args, KEYS);
     super(args);
     this.numClasses = integerAtLeast(where, 'numClasses', args.numClasses, 1);
-    const rate = args.sampleRate ?? 0.1;
-    if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-      throw new MarginArgumentError(where, 'sampleRate', 'a number in (0, 1]', rate);
-    }
-    this.sampleRate = rate;
+    this.sampleRate = unitFraction(where, 'sampleRate', args.sampleRate ?? 0.1);
     this.m1 = multiplicativeFactorInRange(where, 'm1', args.m1 ?? 1);
     this.m2 = numberInRange(where, 'm2', args.m2 ?? 0.5, 0, Math.PI);
     this.m3 = cosineMarginInRange(where, 'm3', args.m3 ?? 0);
