@@ -1,6 +1,7 @@
 /**
  * Serializable tfjs layers: normalized dense, temperature softmax, L2 normalization, the margin heads
- * (L-Softmax, SphereFace, CosFace, ArcFace, combined, sub-center) and Partial FC.
+ * (L-Softmax, SphereFace, CosFace, ArcFace, combined, sub-center, CurricularFace, AdaFace, MagFace,
+ * ElasticFace, AdaCos, class-level Circle) and Partial FC.
  *
  * @module
  */
@@ -23,6 +24,10 @@ export {
 } from './subCenterArcFace';
 export { CurricularFace, curricularFace, type CurricularFaceArgs } from './curricularFace';
 export { AdaFace, adaFace, type AdaFaceArgs } from './adaFace';
+export { MagFace, magFace, type MagFaceArgs } from './magFace';
+export { ElasticFace, elasticFace, type ElasticFaceArgs } from './elasticFace';
+export { AdaCos, adaCos, type AdaCosArgs } from './adaCos';
+export { CircleHead, circleHead, type CircleHeadArgs } from './circleHead';
 export { embeddingModel } from './embeddingModel';
 export type { LambdaSchedule } from './lambdaSchedule';
 export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';

@@ -4,7 +4,13 @@ import { checkWeightSize } from '../internal/bounds';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, integerAtLeast, optionalSeed } from '../internal/validate';
 import { marginLogits } from '../ops/marginLogits';
-import type { HardNegatives, MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
+import type {
+  DynamicScale,
+  HardNegatives,
+  MarginGradient,
+  NegativeTransform,
+  TargetMargin,
+} from '../ops/margins/targetMargin';
 import { HeadInputs } from './headInputs';
 import { checkLayerKeys, formatTag, type Kwargs, type LayerArgs, singleShape } from './layerConfig';
 
@@ -30,7 +36,8 @@ export interface HeadGeometry {
   normalizeInputs: boolean;
   normalizeWeights: boolean;
   subCenters: number;
-  scale: number;
+  /** A number, or a scalar tensor for heads whose scale is state (AdaCos). */
+  scale: number | tf.Scalar;
   gradient: MarginGradient;
 }
 
@@ -39,6 +46,8 @@ export interface CallMargin {
   margin: TargetMargin;
   lambda: tf.Scalar | null;
   hardNegatives?: HardNegatives;
+  negatives?: NegativeTransform;
+  dynamicScale?: DynamicScale;
 }
 
 /** The prefix every layer of this package carries in its registered `className`. */

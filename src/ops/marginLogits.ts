@@ -9,7 +9,13 @@ import { oneHotFloat } from '../internal/oneHot';
 import { replaceEntries } from '../internal/replaceEntries';
 import { squaredNormEpsilon } from '../internal/precision';
 import { l2NormalizeBackward, l2NormalizeForward } from './l2Normalize';
-import type { HardNegatives, MarginGradient, TargetMargin } from './margins/targetMargin';
+import type {
+  DynamicScale,
+  HardNegatives,
+  MarginGradient,
+  NegativeTransform,
+  TargetMargin,
+} from './margins/targetMargin';
 
 /** Options of {@link marginLogits}. */
 export interface MarginLogitsOptions {
@@ -20,8 +26,18 @@ export interface MarginLogitsOptions {
    * needs both sides normalized. Ignored when no targets are given.
    */
   hardNegatives?: HardNegatives;
-  /** Logit scale `s`. */
-  scale: number;
+  /**
+   * An elementwise transform of every non-target cosine (class-level Circle loss,
+   * `ops.margins.circleNegatives`); needs both sides normalized. Ignored when no targets are given.
+   */
+  negatives?: NegativeTransform;
+  /**
+   * A batch-adaptive scale (AdaCos): the call's scale is computed from the logits at `scale`;
+   * needs both sides normalized. Ignored when no targets are given.
+   */
+  dynamicScale?: DynamicScale;
+  /** Logit scale `s`: a number, or a scalar tensor (a head's stored adaptive scale). */
+  scale: number | tf.Scalar;
   /** `true`: logits use `cos θ`; `false`: they carry the embedding norm, `|x| cos θ`. */
   normalizeInputs: boolean;
   /** `true`: class centers are normalized; `false`: logits carry `|W_j|` (L-Softmax). */
@@ -106,7 +122,7 @@ export function marginLogits(
       const product = cosineProduct(xIn as tf.Tensor2D, wIn as tf.Tensor2D, plan);
       const routed = routeSubCenters(product.zAll, plan);
       const target = targets === null ? null : targetLogits(routed.z, targets, lambda, wIn!, product, plan);
-      saved = new Saved(product, routed.route, target);
+      saved = new Saved(product, routed.route, target, typeof plan.scale === 'number' ? null : plan.scale);
       return [target?.logits ?? routed.z, ...saved.tensors];
     });
     save(tensors);
@@ -206,12 +222,16 @@ interface Target {
   derivative: tf.Tensor | null;
   /** `ρ (f − f'c)`: what the `|x|` and `|W_y|` factors of ρ add to the gradient; else `null`. */
   normShare: tf.Tensor | null;
-  /** `[N, C]` slope of the hard-negative transform, or `null` without one. */
+  /** `[N, C]` slope of the hard-negative or non-target transform, or `null` without one. */
   hardSlope: tf.Tensor | null;
+  /** `s' / s` of a dynamic scale, or `null`. */
+  ratio: tf.Tensor | null;
+  /** `ρ_y ∂f/∂‖x‖` of a norm-dependent margin (MagFace), or `null`. */
+  normSlope: tf.Tensor | null;
 }
 
 function targetLogits(
-  z: tf.Tensor,
+  zIn: tf.Tensor,
   targets: tf.Tensor1D | tf.Tensor2D,
   lambda: tf.Scalar | null,
   w: tf.Tensor,
@@ -219,10 +239,11 @@ function targetLogits(
   plan: Plan,
 ): Target {
   const { n, scale, normalizeInputs, normalizeWeights } = plan;
+  let z = zIn;
   const labels = (targets.rank === 1 ? targets : tf.argMax(targets, 1)) as tf.Tensor1D;
   const index = tf.stack([tf.range(0, n, 1, 'int32'), labels], 1);
   // ρ_y = s · |x|^[!normalizeInputs] · |W_y|^[!normalizeWeights]; c_y = Z_y / ρ_y.
-  let rho: tf.Tensor = tf.fill([n], scale);
+  let rho: tf.Tensor = typeof scale === 'number' ? tf.fill([n], scale) : tf.mul(tf.ones([n]), scale);
   if (!normalizeInputs) rho = tf.div(rho, tf.reshape(product.invx, [-1]));
   let invwY: tf.Tensor | null = null;
   if (!normalizeWeights) {
@@ -230,21 +251,37 @@ function targetLogits(
     rho = tf.mul(rho, tf.reciprocal(invwY));
   }
   const cTarget = tf.clipByValue(tf.div(tf.gatherND(z, index), rho), -1, 1);
+  let ratio: tf.Tensor | null = null;
+  let scaleNow: number | tf.Tensor = scale;
+  if (plan.dynamicScale !== undefined) {
+    const next = plan.dynamicScale.apply(z, cTarget, () => replaceEntries(z, index, labels, tf.fill([n], -3e4)));
+    ratio = tf.div(next, scale);
+    scaleNow = next;
+    z = tf.mul(z, ratio);
+    rho = tf.mul(rho, ratio);
+  }
   const norms = tf.reciprocal(tf.reshape(product.invx, [-1]));
   const t = plan.margin.apply(cTarget, plan.gradient, { norms });
   let value = t.value;
   let derivative: tf.Tensor | null = t.derivative;
+  let normDerivative = plan.exact ? (t.normDerivative ?? null) : null;
   if (lambda !== null) {
     const denominator = tf.add(lambda, 1);
     value = tf.div(tf.add(tf.mul(lambda, cTarget), value), denominator);
     derivative = tf.div(tf.add(lambda, derivative ?? 1), denominator);
+    if (normDerivative !== null) normDerivative = tf.div(normDerivative, denominator);
   }
   // Straight-through differentiates the target as ρ c, all of which the linear part carries.
   const normShare =
     plan.exact && (!normalizeInputs || !normalizeWeights)
       ? tf.mul(tf.sub(value, tf.mul(derivative ?? 1, cTarget)), rho)
       : null;
-  const hard = plan.hardNegatives === undefined ? null : hardNegativeLogits(z, cTarget, plan);
+  const hard =
+    plan.hardNegatives !== undefined
+      ? hardNegativeLogits(z, cTarget, scaleNow, plan.hardNegatives)
+      : plan.negatives !== undefined
+        ? negativeLogits(z, scaleNow, plan.negatives)
+        : null;
   return {
     logits: replaceEntries(hard?.logits ?? z, index, labels, tf.mul(rho, value)),
     index,
@@ -253,6 +290,8 @@ function targetLogits(
     derivative: plan.exact ? derivative : null,
     normShare,
     hardSlope: hard?.slope ?? null,
+    ratio,
+    normSlope: normDerivative === null ? null : tf.mul(rho, normDerivative),
   };
 }
 
@@ -262,14 +301,32 @@ function targetLogits(
  * multiplies the upstream gradient by the slope `where(hard, t + 2c, 1)`. The target entry may test as
  * hard here; its value is replaced by the margin's and its gradient by `f'(c_y)` afterwards.
  */
-function hardNegativeLogits(z: tf.Tensor, cTarget: tf.Tensor, plan: Plan): { logits: tf.Tensor; slope: tf.Tensor } {
-  const { threshold, t } = plan.hardNegatives!.apply(cTarget);
-  const hard = tf.greater(z, tf.expandDims(tf.mul(threshold, plan.scale), 1));
-  const c = tf.mul(z, 1 / plan.scale);
+function hardNegativeLogits(
+  z: tf.Tensor,
+  cTarget: tf.Tensor,
+  scale: number | tf.Tensor,
+  negatives: HardNegatives,
+): { logits: tf.Tensor; slope: tf.Tensor } {
+  const { threshold, t } = negatives.apply(cTarget);
+  const hard = tf.greater(z, tf.expandDims(tf.mul(threshold, scale), 1));
+  const c = tf.div(z, scale);
   return {
     logits: tf.where(hard, tf.mul(z, tf.add(c, t)), z),
     slope: tf.where(hard, tf.add(tf.mul(c, 2), t), tf.scalar(1)),
   };
+}
+
+/**
+ * Step 3c, an elementwise non-target transform (Circle): `Z' = s φ(Z / s)`, and the backward pass
+ * multiplies the upstream gradient by `φ'`. The target entries are replaced afterwards, as above.
+ */
+function negativeLogits(
+  z: tf.Tensor,
+  scale: number | tf.Tensor,
+  negatives: NegativeTransform,
+): { logits: tf.Tensor; slope: tf.Tensor } {
+  const { value, slope } = negatives.apply(tf.div(z, scale));
+  return { logits: tf.mul(value, scale), slope };
 }
 
 /** What the backward pass reads, saved positionally: the fixed four, then those present. */
@@ -278,6 +335,8 @@ interface SavedTensors {
   invx: tf.Tensor;
   a: tf.Tensor;
   w: tf.Tensor;
+  /** The scale when it is a tensor (a head's state: read at forward time). */
+  scale: tf.Tensor | null;
   invw: tf.Tensor | null;
   zAll: tf.Tensor | null;
   route: tf.Tensor | null;
@@ -288,8 +347,9 @@ class Saved {
   readonly tensors: tf.Tensor[];
   private readonly present: boolean[];
 
-  constructor(product: Product, route: tf.Tensor | null, target: Target | null) {
+  constructor(product: Product, route: tf.Tensor | null, target: Target | null, scale: tf.Tensor | null) {
     const optional = [
+      scale,
       product.invw,
       product.invw !== null ? product.zAll : null,
       route,
@@ -299,6 +359,8 @@ class Saved {
       target?.derivative ?? null,
       target?.normShare ?? null,
       target?.hardSlope ?? null,
+      target?.ratio ?? null,
+      target?.normSlope ?? null,
     ];
     this.present = optional.map((t) => t !== null);
     this.tensors = [product.xn, product.invx, product.a, product.w, ...optional.filter((t) => t !== null)];
@@ -307,14 +369,14 @@ class Saved {
   unpack(saved: tf.Tensor[]): SavedTensors {
     const [xn, invx, a, w, ...rest] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
     let next = 0;
-    const [invw, zAll, route, index, labels, invwY, derivative, normShare, hardSlope] = this.present.map((here) =>
-      here ? rest[next++]! : null,
-    );
+    const [scale, invw, zAll, route, index, labels, invwY, derivative, normShare, hardSlope, ratio, normSlope] =
+      this.present.map((here) => (here ? rest[next++]! : null));
     return {
       xn,
       invx,
       a,
       w,
+      scale: scale ?? null,
       invw: invw ?? null,
       zAll: zAll ?? null,
       route: route ?? null,
@@ -328,6 +390,8 @@ class Saved {
               derivative: derivative ?? null,
               normShare: normShare ?? null,
               hardSlope: hardSlope ?? null,
+              ratio: ratio ?? null,
+              normSlope: normSlope ?? null,
             },
     };
   }
@@ -338,10 +402,16 @@ class Saved {
  * normalization and the norm factors of ρ add `O(N·D + D·C)` terms.
  */
 function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
-  const { n, classes, k, rows, scale, normalizeInputs } = plan;
-  const { xn, w, a, invw, target } = saved;
+  const { n, classes, k, rows, normalizeInputs } = plan;
+  const { xn, w, invw, target } = saved;
+  // A dynamic scale s' multiplies every logit by s'/s: the linear parts and the weight-norm share scale with it.
+  const ratio = target?.ratio ?? null;
+  const forwardScale = saved.scale ?? plan.scale;
+  const scale = ratio === null ? forwardScale : tf.mul(ratio, forwardScale);
+  const a = ratio === null ? saved.a : tf.mul(saved.a, ratio);
   const dyTarget =
-    target !== null && (target.derivative !== null || target.normShare !== null || target.hardSlope !== null)
+    target !== null &&
+    (target.derivative !== null || target.normShare !== null || target.hardSlope !== null || target.normSlope !== null)
       ? tf.gatherND(dy, target.index)
       : null;
   let h: tf.Tensor = target?.hardSlope != null ? tf.mul(dy, target.hardSlope) : dy;
@@ -364,7 +434,8 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
     const perSample = tf.mul(share!, tf.square(target!.invwY!));
     return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
   };
-  const q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
+  let q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
+  if (q !== null && ratio !== null) q = tf.mul(q, ratio);
   const hs = invw !== null ? tf.mul(h, invw) : h;
   if (hs !== h && h !== dy) h.dispose();
   // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
@@ -373,6 +444,8 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
   let dx: tf.Tensor;
   if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, saved.invx, 1);
   else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), saved.invx))) : sv;
+  // A margin that depends on ‖x‖ (MagFace): ∂‖x‖/∂x = x̂.
+  if (target?.normSlope != null) dx = tf.add(dx, tf.mul(xn, tf.expandDims(tf.mul(dyTarget!, target.normSlope), 1)));
   const linear = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
   let dw = linear;
   if (q !== null) dw = rows ? tf.sub(linear, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(linear, tf.mul(w, q));
@@ -404,26 +477,43 @@ function checkMarginLogitsArgs(
   }
   const k = subCentersInRange(where, 'options.subCenters', options.subCenters);
   if (options.checkTargets !== undefined) booleanArg(where, 'options.checkTargets', options.checkTargets);
-  scaleInRange(where, options.scale, 'options.scale');
+  if (options.scale instanceof tf.Tensor) {
+    if (options.scale.rank !== 0 || options.scale.dtype !== 'float32') {
+      throw new MarginArgumentError(
+        where,
+        'options.scale',
+        'a positive number or a float32 scalar tensor',
+        options.scale,
+      );
+    }
+  } else scaleInRange(where, options.scale, 'options.scale');
   if (options.gradient !== 'exact' && options.gradient !== 'straightThrough') {
     throw new MarginArgumentError(where, 'options.gradient', "'exact' or 'straightThrough'", options.gradient);
   }
   if (typeof options.margin !== 'object' || options.margin === null || typeof options.margin.apply !== 'function') {
     throw new MarginArgumentError(where, 'options.margin', 'a target margin from ops.margins', options.margin);
   }
-  if (options.hardNegatives !== undefined) {
-    const hn = options.hardNegatives as unknown;
-    if (typeof hn !== 'object' || hn === null || typeof (hn as HardNegatives).apply !== 'function') {
-      throw new MarginArgumentError(where, 'options.hardNegatives', 'hard negatives from ops.margins', hn);
+  for (const [key, expected] of [
+    ['hardNegatives', 'hard negatives from ops.margins'],
+    ['negatives', 'a non-target transform from ops.margins'],
+    ['dynamicScale', "a dynamic scale (an object with 'apply')"],
+  ] as const) {
+    const hook = options[key] as unknown;
+    if (hook === undefined) continue;
+    if (typeof hook !== 'object' || hook === null || typeof (hook as { apply?: unknown }).apply !== 'function') {
+      throw new MarginArgumentError(where, `options.${key}`, expected, hook);
     }
     if (options.normalizeInputs !== true || options.normalizeWeights !== true) {
       throw new MarginArgumentError(
         where,
-        'options.hardNegatives',
+        `options.${key}`,
         'used with normalizeInputs and normalizeWeights both true',
-        hn,
+        hook,
       );
     }
+  }
+  if (options.hardNegatives !== undefined && options.negatives !== undefined) {
+    throw new MarginArgumentError(where, 'options.negatives', 'absent when options.hardNegatives is given', 'both');
   }
   if (options.kernelLayout !== undefined && options.kernelLayout !== 'columns' && !rowLayout) {
     throw new MarginArgumentError(where, 'options.kernelLayout', "'columns' or 'rows'", options.kernelLayout);

@@ -126,7 +126,57 @@ def adaface_forward(x, w, labels, state, m, h, s, t_alpha):
     return (theta_m.cos() - onehot * (m + m * scaler)) * s
 
 
-def stateful_case(name, reference, layer, forward, state, seed, read_state):
+def magface_forward(x, w, labels, s, la, ua, lm, um, easy):
+    """MagFace as IrvingMeng/MagFace models/magface.py (MagLinear) computes it, in float64.
+
+    The margin is linear in the clamped norm and differentiated through it; cosines clamped to [-1, 1];
+    easy margin: where cos > 0; else the threshold cos(pi - m) with the fallback cos - m sin(pi - m).
+    """
+    x_norm = x.norm(dim=1, keepdim=True).clamp(la, ua)
+    margin = (um - lm) / (ua - la) * (x_norm - la) + lm
+    cos_m, sin_m = torch.cos(margin), torch.sin(margin)
+    cosine = (torch.nn.functional.normalize(x) @ torch.nn.functional.normalize(w, dim=0)).clamp(-1, 1)
+    sine = torch.sqrt(1.0 - cosine ** 2)
+    with_margin = cosine * cos_m - sine * sin_m
+    if easy:
+        with_margin = torch.where(cosine > 0, with_margin, cosine)
+    else:
+        mm = torch.sin(math.pi - margin) * margin
+        with_margin = torch.where(cosine > torch.cos(math.pi - margin), with_margin, cosine - mm)
+    onehot = torch.nn.functional.one_hot(labels, cosine.shape[1]).to(cosine.dtype)
+    return s * (onehot * with_margin + (1 - onehot) * cosine)
+
+
+def magface_regularizer(x, la, ua, lambda_g):
+    """MagLoss.calc_loss_G times lambda_g, as the reference's trainer adds it to the loss."""
+    x_norm = x.norm(dim=1, keepdim=True).clamp(la, ua)
+    return lambda_g * torch.mean(x_norm / ua ** 2 + 1 / x_norm)
+
+
+def circle_forward(x, w, labels, m, gamma):
+    """Class-level Circle loss as FaceX-Zoo head/CircleLoss.py computes it (alphas detached)."""
+    cosine = (torch.nn.functional.normalize(x) @ torch.nn.functional.normalize(w, dim=0)).clamp(-1, 1)
+    alpha_p = torch.clamp_min(1 + m - cosine.detach(), min=0.0)
+    alpha_n = torch.clamp_min(cosine.detach() + m, min=0.0)
+    onehot = torch.nn.functional.one_hot(labels, cosine.shape[1]).to(cosine.dtype)
+    return gamma * (onehot * alpha_p * (cosine - (1 - m)) + (1 - onehot) * alpha_n * (cosine - m))
+
+
+def adacos_forward(x, w, labels, state):
+    """AdaCos (Zhang et al. 2019, Algorithm 1) as the common PyTorch port computes it: the dynamic
+    scale from B_avg at the previous scale and the median target angle (torch.median: the lower
+    median), under no_grad, before it is used."""
+    cosine = torch.nn.functional.normalize(x) @ torch.nn.functional.normalize(w, dim=0)
+    theta = torch.acos(torch.clamp(cosine, -1.0 + 1e-7, 1.0 - 1e-7))
+    onehot = torch.nn.functional.one_hot(labels, cosine.shape[1]).to(cosine.dtype)
+    with torch.no_grad():
+        b_avg = torch.where(onehot < 1, torch.exp(state["s"] * cosine), torch.zeros_like(cosine)).sum() / x.shape[0]
+        theta_med = torch.median(theta[onehot == 1])
+        state["s"] = torch.log(b_avg) / torch.cos(torch.min(torch.tensor(math.pi / 4), theta_med))
+    return state["s"] * cosine
+
+
+def stateful_case(name, reference, layer, forward, state, seed, read_state, extra_loss=None):
     """Two training calls on the same batch and kernel: logits, loss, gradients and state after each."""
     x, w, labels = data(seed, C)
     calls = []
@@ -135,6 +185,8 @@ def stateful_case(name, reference, layer, forward, state, seed, read_state):
         wr = w.clone().requires_grad_(True)
         logits = forward(xr, wr, labels, state)
         value = torch.nn.functional.cross_entropy(logits, labels)
+        if extra_loss is not None:
+            value = value + extra_loss(xr)
         value.backward()
         entry = record(name, reference, layer, x, w, labels, logits, value, xr.grad, wr.grad)
         calls.append({k: entry[k] for k in ("logits", "loss", "gradEmbeddings", "gradKernel")} | {"state": read_state(state)})
@@ -196,6 +248,26 @@ def main():
                       lambda x, w, y, st: adaface_forward(x, w, y, st, 0.4, 0.333, 64, 1.0),
                       {"mean": torch.tensor(20.0), "std": torch.tensor(100.0)}, 11,
                       lambda st: {"mean": float(st["mean"]), "std": float(st["std"])}),
+        stateful_case("MagFace l_a=1 u_a=20 s=64 easy", "MagFace models/magface.py (IrvingMeng)",
+                      {"factory": "magFace", "args": {"numClasses": C, "scale": 64, "lowerNorm": 1, "upperNorm": 20,
+                                                      "lowerMargin": 0.45, "upperMargin": 0.8, "lambdaG": 35, "easyMargin": True}},
+                      lambda x, w, y, st: magface_forward(x, w, y, 64, 1, 20, 0.45, 0.8, True), {}, 12,
+                      lambda st: {}, lambda x: magface_regularizer(x, 1, 20, 35)),
+        stateful_case("MagFace l_a=2 u_a=6 s=32 threshold", "MagFace models/magface.py (IrvingMeng)",
+                      {"factory": "magFace", "args": {"numClasses": C, "scale": 32, "lowerNorm": 2, "upperNorm": 6,
+                                                      "lowerMargin": 0.3, "upperMargin": 0.9, "lambdaG": 10, "easyMargin": False}},
+                      lambda x, w, y, st: magface_forward(x, w, y, 32, 2, 6, 0.3, 0.9, False), {}, 13,
+                      lambda st: {}, lambda x: magface_regularizer(x, 2, 6, 10)),
+        stateful_case("Circle m=0.25 gamma=256", "FaceX-Zoo head/CircleLoss.py",
+                      {"factory": "circleHead", "args": {"numClasses": C, "margin": 0.25, "gamma": 256}},
+                      lambda x, w, y, st: circle_forward(x, w, y, 0.25, 256), {}, 14, lambda st: {}),
+        stateful_case("Circle m=0.4 gamma=64", "FaceX-Zoo head/CircleLoss.py",
+                      {"factory": "circleHead", "args": {"numClasses": C, "margin": 0.4, "gamma": 64}},
+                      lambda x, w, y, st: circle_forward(x, w, y, 0.4, 64), {}, 15, lambda st: {}),
+        stateful_case("AdaCos dynamic", "AdaCos (Zhang et al. 2019, Algorithm 1)",
+                      {"factory": "adaCos", "args": {"numClasses": C}},
+                      adacos_forward, {"s": torch.tensor(math.sqrt(2) * math.log(C - 1))}, 16,
+                      lambda st: {"scale": float(st["s"])}),
     ]
     meta = {"torch": torch.__version__, "pytorch_metric_learning": pytorch_metric_learning.__version__, "python": sys.version.split()[0]}
     with open(OUT, "w") as f:

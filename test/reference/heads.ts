@@ -5,7 +5,19 @@
 import { type Matrix, l2Normalize64, matMul64, norm64, transpose } from './numerics';
 
 export type HeadKind =
-  'lsoftmax' | 'sphereface' | 'cosface' | 'arcface' | 'combined' | 'subcenter' | 'curricularface' | 'adaface';
+  | 'lsoftmax'
+  | 'sphereface'
+  | 'cosface'
+  | 'arcface'
+  | 'combined'
+  | 'subcenter'
+  | 'curricularface'
+  | 'adaface'
+  | 'magface'
+  | 'elasticarc'
+  | 'elasticcos'
+  | 'adacos'
+  | 'circle';
 
 export interface HeadConfig {
   kind: HeadKind;
@@ -26,6 +38,50 @@ export interface HeadConfig {
   std?: number;
   /** AdaFace: per-sample norms to use instead of `|x|` (held fixed, as the reference detaches them). */
   norms?: number[];
+  /** MagFace's norm bounds and margins. */
+  lowerNorm?: number;
+  upperNorm?: number;
+  lowerMargin?: number;
+  upperMargin?: number;
+  /** ElasticFace: per-sample margins (else `margin` for every sample). */
+  margins?: number[];
+  /**
+   * Circle: the `[N, C]` cosines its weights `α` are computed from (held fixed, as the reference
+   * detaches them); else the current cosines. See {@link frozenWeights}.
+   */
+  frozen?: number[][];
+}
+
+/** MagFace's margin `m(a)` for a raw norm. */
+export function magMargin64(cfg: HeadConfig, norm: number): number {
+  const la = cfg.lowerNorm!;
+  const ua = cfg.upperNorm!;
+  const a = Math.min(ua, Math.max(la, norm));
+  return cfg.lowerMargin! + ((cfg.upperMargin! - cfg.lowerMargin!) * (a - la)) / (ua - la);
+}
+
+/** MagFace's target `cos(θ + m(a))` (easy margin: where `cos θ > 0`; else with the fallback `c − m sin m`). */
+export function magPsi64(cfg: HeadConfig, cRaw: number, norm: number): number {
+  const c = Math.min(1, Math.max(-1, cRaw));
+  const m = magMargin64(cfg, norm);
+  const main = Math.cos(Math.acos(c) + m);
+  if (cfg.easyMargin) return c > 0 ? main : c;
+  return c > Math.cos(Math.PI - m) ? main : c - m * Math.sin(m);
+}
+
+/** The cosines `[N, C]` (max over sub-centers) of `x` against the columns of `w`. */
+export function cosines64(x: Matrix, w: Matrix, k = 1): Matrix {
+  const xn = x.map((r) => l2Normalize64(r));
+  const wn = transpose(transpose(w).map((c) => l2Normalize64(c)));
+  const classes = w[0]!.length / k;
+  return matMul64(xn, wn).map((row) =>
+    Array.from({ length: classes }, (_, c) => Math.max(...row.slice(c * k, c * k + k))),
+  );
+}
+
+/** `cfg` with Circle's weights frozen at `(x, w)`: what finite differences of a detached-α head see. */
+export function frozenWeights(cfg: HeadConfig, x: Matrix, w: Matrix): HeadConfig {
+  return cfg.kind === 'circle' ? { ...cfg, frozen: cosines64(x, w, cfg.subCenters ?? 1) } : cfg;
 }
 
 /** AdaFace's per-sample margin scaler `ĝ` for a feature norm (the reference's `margin_scaler`). */
@@ -56,7 +112,16 @@ export function psi64(cfg: HeadConfig, cRaw: number): number {
       return (-1) ** k * Math.cos(m * theta) - 2 * k;
     }
     case 'adaface':
-      throw new Error('psi64: AdaFace needs the norm (adaPsi64)');
+    case 'magface':
+      throw new Error('psi64: AdaFace and MagFace need the norm (adaPsi64, magPsi64)');
+    case 'elasticcos':
+      return c - m;
+    case 'elasticarc':
+      return Math.cos(theta + m);
+    case 'adacos':
+      return c;
+    case 'circle':
+      return Math.max(0, 1 + m - c) * (c - (1 - m));
     case 'arcface':
     case 'subcenter':
     case 'curricularface':
@@ -87,8 +152,19 @@ export function headLogits64(x: Matrix, w: Matrix, labels: number[] | null, cfg:
       let v = cij;
       const y = labels?.[i];
       if (y === j) {
-        const psi = cfg.kind === 'adaface' ? adaPsi64(cfg, cij, cfg.norms?.[i] ?? norm64(x[i]!)) : psi64(cfg, cij);
+        const norm = cfg.norms?.[i] ?? norm64(x[i]!);
+        let psi: number;
+        if (cfg.kind === 'adaface') psi = adaPsi64(cfg, cij, norm);
+        else if (cfg.kind === 'magface') psi = magPsi64(cfg, cij, norm);
+        else if (cfg.kind === 'circle') {
+          const alpha = Math.max(0, 1 + (cfg.margin ?? 0) - (cfg.frozen?.[i]![j] ?? cij));
+          psi = alpha * (cij - (1 - (cfg.margin ?? 0)));
+        } else if (cfg.margins !== undefined) psi = psi64({ ...cfg, margin: cfg.margins[i] }, cij);
+        else psi = psi64(cfg, cij);
         v = (lambda * cij + psi) / (1 + lambda);
+      } else if (y !== undefined && cfg.kind === 'circle') {
+        const m = cfg.margin ?? 0;
+        v = Math.max(0, (cfg.frozen?.[i]![j] ?? cij) + m) * (cij - m);
       } else if (y !== undefined && cfg.kind === 'curricularface') {
         // A hard negative: above cos(θ_y + m), without ArcFace's fallback (the reference's mask).
         const cy = Math.min(1, Math.max(-1, row[y]!));

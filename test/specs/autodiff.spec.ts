@@ -3,7 +3,7 @@ import { ops } from 'tfjs-margin';
 import { expectClose, scope } from '../harness/assert';
 import { uniform } from '../harness/random';
 import { spec } from '../harness/registry';
-import { adaScaler64, type HeadConfig } from '../reference/heads';
+import { adaScaler64, cosines64, type HeadConfig } from '../reference/heads';
 import { reshape, l2Normalize64, matMul64, transpose } from '../reference/numerics';
 import { HEAD_CASES, oneHot } from './headCases';
 
@@ -83,8 +83,39 @@ function autodiffLogits(
       );
       break;
     }
+    case 'magface': {
+      const slope = (cfg.upperMargin! - cfg.lowerMargin!) / (cfg.upperNorm! - cfg.lowerNorm!);
+      const a = tf.clipByValue(tf.reshape(xNorm, [-1]), cfg.lowerNorm!, cfg.upperNorm!);
+      const mt = tf.add(tf.mul(tf.sub(a, cfg.lowerNorm!), slope), cfg.lowerMargin!);
+      const useMain = tf.tensor1d(
+        c64.map((c) => c > 0),
+        'bool',
+      );
+      psi = tf.where(useMain, tf.cos(tf.add(theta, mt)), cT);
+      break;
+    }
+    case 'elasticarc':
+      psi = tf.cos(tf.add(theta, m));
+      break;
+    case 'elasticcos':
+      psi = tf.sub(cT, m);
+      break;
+    case 'adacos':
+      psi = cT;
+      break;
+    case 'circle':
+      psi = tf.mul(tf.tensor1d(c64.map((c) => Math.max(0, 1 + m - c))), tf.sub(cT, 1 - m));
+      break;
   }
   let others = cos;
+  if (cfg.kind === 'circle') {
+    const cos64 = cosines64(reshape(data64.x, N, D), reshape(data64.w, D, C));
+    const alphaN = tf.tensor2d(
+      cos64.flat().map((c) => Math.max(0, c + m)),
+      [N, C],
+    );
+    others = tf.mul(alphaN, tf.sub(cos, m));
+  }
   if (cfg.kind === 'curricularface') {
     // Hard negatives (a constant mask from float64, no device read): c → c (t + c).
     const cols = transpose(reshape(data64.w, D, C)).map((col) => l2Normalize64(col));
@@ -98,7 +129,9 @@ function autodiffLogits(
     const hardMask = tf.tensor2d(hard, [N, C]);
     others = tf.add(cos, tf.mul(hardMask, tf.sub(tf.mul(cos, tf.add(cos, cfg.t ?? 0)), cos)));
   }
-  let logits = tf.mul(tf.add(others, tf.mul(mask, tf.expandDims(tf.sub(psi, cT), 1))), cfg.scale);
+  // The target entry of `others` is replaced by ψ (Circle transforms it too).
+  const othersAtTarget = tf.sum(tf.mul(others, mask), 1);
+  let logits = tf.mul(tf.add(others, tf.mul(mask, tf.expandDims(tf.sub(psi, othersAtTarget), 1))), cfg.scale);
   if (cfg.kind === 'lsoftmax' || cfg.kind === 'sphereface') logits = tf.mul(logits, xNorm);
   if (cfg.kind === 'lsoftmax') logits = tf.mul(logits, wNorm);
   return logits;

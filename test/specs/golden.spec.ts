@@ -15,6 +15,9 @@ const FACTORIES: Record<string, Factory> = {
   subCenterArcFace: layers.subCenterArcFace as Factory,
   curricularFace: layers.curricularFace as Factory,
   adaFace: layers.adaFace as Factory,
+  magFace: layers.magFace as Factory,
+  circleHead: layers.circleHead as Factory,
+  adaCos: layers.adaCos as Factory,
 };
 
 interface TrainingCall {
@@ -29,6 +32,7 @@ interface TrainingCall {
 async function stateOf(head: layers.MarginSoftmaxHead): Promise<Record<string, number>> {
   if (head instanceof layers.CurricularFace) return { t: await head.curriculum() };
   if (head instanceof layers.AdaFace) return head.normStatistics();
+  if (head instanceof layers.AdaCos) return { scale: await head.currentScale() };
   return {};
 }
 
@@ -57,7 +61,8 @@ for (const c of golden.cases.filter((g) => 'trainingCalls' in g)) {
         const { value, grads } = tf.variableGrads(() => {
           const out = head.apply([x, y], { training: true }) as tf.Tensor;
           logits = tf.keep(tf.clone(out));
-          return tf.mean(losses.softmaxCrossEntropy(targets, out)) as tf.Scalar;
+          // The head's own loss terms (MagFace's norm regularizer) join as model.fit adds them.
+          return tf.addN([tf.mean(losses.softmaxCrossEntropy(targets, out)), ...head.calculateLosses()]) as tf.Scalar;
         }, [x, kernel]);
         const state = await stateOf(head);
         for (const [key, expected] of Object.entries(call.state)) {

@@ -95,7 +95,71 @@ export const HEAD_CASES: HeadCase[] = [
       gradient: g,
     }),
   },
+  {
+    // Norm bounds around the specs' embedding norms (about 0.5-4), so the margin moves with ‖x‖ and
+    // the gradient through the norm is exercised.
+    name: 'magFace s=8',
+    cfg: {
+      kind: 'magface',
+      scale: 8,
+      lowerNorm: 0.1,
+      upperNorm: 10,
+      lowerMargin: 0.2,
+      upperMargin: 0.7,
+      easyMargin: true,
+    },
+    layer: (c, e) =>
+      layers.magFace({
+        numClasses: c,
+        scale: 8,
+        lowerNorm: 0.1,
+        upperNorm: 10,
+        lowerMargin: 0.2,
+        upperMargin: 0.7,
+        lambdaG: 0,
+        ...e,
+      }),
+    op: (g = 'exact') => ({
+      ...base,
+      scale: 8,
+      margin: m.magFaceMargin({ lowerNorm: 0.1, upperNorm: 10, lowerMargin: 0.2, upperMargin: 0.7, easyMargin: true }),
+      gradient: g,
+    }),
+  },
+  {
+    // Not training: the mean margin, cos(θ + m) with no fallback (the paper's form).
+    name: 'elasticFace arc m=0.5 s=8',
+    cfg: { kind: 'elasticarc', margin: 0.5, scale: 8 },
+    layer: (c, e) => layers.elasticFace({ numClasses: c, margin: 0.5, scale: 8, seed: 5, ...e }),
+    op: (g = 'exact') => ({ ...base, scale: 8, margin: m.elasticMargin('arc', 0.5), gradient: g }),
+  },
+  {
+    // Not training: the stored scale, initially √2 ln(C − 1); the specs use C = 4 (the op takes it as given).
+    name: 'adaCos',
+    cfg: { kind: 'adacos', scale: Math.SQRT2 * Math.log(3) },
+    layer: (c, e) => layers.adaCos({ numClasses: c, ...withoutScale(e) }),
+    op: () => ({ ...base, scale: Math.SQRT2 * Math.log(3), margin: m.additiveCosineMargin(0) }),
+  },
+  {
+    name: 'circleHead m=0.25 γ=8',
+    cfg: { kind: 'circle', margin: 0.25, scale: 8 },
+    layer: (c, e) =>
+      layers.circleHead({ numClasses: c, margin: 0.25, gamma: (e?.['scale'] as number) ?? 8, ...withoutScale(e) }),
+    op: (g = 'exact') => ({
+      ...base,
+      scale: 8,
+      margin: m.circleTarget(0.25),
+      negatives: m.circleNegatives(0.25),
+      gradient: g,
+    }),
+  },
 ];
+
+/** Layer arguments without `scale`: AdaCos has none, Circle calls it `gamma`. */
+function withoutScale(extra?: Record<string, unknown>): Record<string, unknown> {
+  const { scale: _scale, ...rest } = extra ?? {};
+  return rest;
+}
 
 /** One-hot float mask as a plain array. */
 export function oneHot(labels: number[], classes: number): number[] {

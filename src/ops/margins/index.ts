@@ -5,10 +5,13 @@
  * @module
  */
 export type {
+  DynamicScale,
   HardNegatives,
   HardNegativeValues,
   MarginContext,
   MarginGradient,
+  NegativeTransform,
+  NegativeValues,
   TargetMargin,
   TargetValues,
 } from './targetMargin';
@@ -17,3 +20,7 @@ export { additiveAngularMargin, combinedAngularMargin } from './angularMargin';
 export { multiplicativeAngularMargin, chebyshev } from './multiplicativeAngularMargin';
 export { adaFaceMargin, type AdaFaceMarginOptions } from './adaFaceMargin';
 export { curricularHardNegatives } from './curricularHardNegatives';
+export { elasticMargin, type ElasticKind } from './elasticMargin';
+export { magFaceMargin, type MagFaceMarginOptions } from './magFaceMargin';
+export { circleTarget, circleNegatives } from './circleMargin';
+export { adaCosFixedScale, adaCosDynamicScale } from './adaCosScale';

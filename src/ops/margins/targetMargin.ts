@@ -9,6 +9,11 @@ export interface TargetValues {
   value: tf.Tensor;
   /** `dψ/dc`, shape `[N]`; `null` means exactly 1 (an additive cosine margin, or straight-through). */
   derivative: tf.Tensor | null;
+  /**
+   * `∂ψ/∂‖x‖`, shape `[N]`, for a margin that depends differentiably on the embedding norm
+   * (MagFace); absent or `null` when the norm is only read (AdaFace) or not used.
+   */
+  normDerivative?: tf.Tensor | null;
 }
 
 /** Per-sample facts a margin may use besides the target cosine. */
@@ -37,6 +42,36 @@ export interface HardNegativeValues {
   threshold: tf.Tensor;
   /** Scalar weight `t`: a hard cosine `c` becomes `c (t + c)`. */
   t: tf.Tensor;
+}
+
+/** What {@link NegativeTransform.apply} returns: `[N, C]` values and slopes. */
+export interface NegativeValues {
+  /** The transformed cosines `φ(c)`, `[N, C]`; the target entries are overwritten afterwards. */
+  value: tf.Tensor;
+  /** `dφ/dc`, `[N, C]` (with any detached factor held constant). */
+  slope: tf.Tensor;
+}
+
+/**
+ * An elementwise transform `φ` of every non-target cosine (class-level Circle loss): logit
+ * `s φ(c_j)` for `j ≠ y`. Pure, runs inside a tidy, gets the `[N, C]` cosines.
+ */
+export interface NegativeTransform {
+  apply(c: tf.Tensor): NegativeValues;
+}
+
+/**
+ * A batch-adaptive logit scale (AdaCos): given the logits at the current scale `s` and the target
+ * cosines, returns the scale `s'` the call uses (a scalar, not differentiated through). The logits
+ * become `s' c`; the head stores `s'` for the next call.
+ */
+export interface DynamicScale {
+  /**
+   * @param logits `[N, C]` logits `s c` at the scale in use, before any margin.
+   * @param cTarget `[N]` target cosines, clamped to `[−1, 1]`.
+   * @param nonTarget `logits` with each target entry replaced by a large negative number.
+   */
+  apply(logits: tf.Tensor, cTarget: tf.Tensor, nonTarget: () => tf.Tensor): tf.Scalar;
 }
 
 /**
