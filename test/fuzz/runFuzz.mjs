@@ -356,6 +356,10 @@ const TARGETS = {
           'subCenterArcFace',
           'curricularFace',
           'adaFace',
+          'magFace',
+          'elasticFace',
+          'adaCos',
+          'circleHead',
         ),
         x: matrix(Math.max(n, 1), d),
         y: labels(Math.max(n, 1), c),
@@ -384,6 +388,10 @@ const TARGETS = {
         subCenterArcFace: ['subCenters', 'margin', 'scale', 'gradient'],
         curricularFace: ['margin', 'scale', 'gradient'],
         adaFace: ['margin', 'scale', 'gradient'],
+        magFace: ['scale'],
+        elasticFace: ['margin', 'scale', 'gradient'],
+        adaCos: [],
+        circleHead: ['margin'],
       }[kind];
       const args = Object.fromEntries(
         Object.entries(o).filter(([k]) => ['numClasses', 'seed', 'bogusOption', ...keys].includes(k)),

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import type { BackendName } from './registry';
+import { type BackendName, selectedSpecs } from './registry';
 import { standardDigits } from './nodeSuite';
 import { specs } from '../specs/index';
 
@@ -66,9 +66,7 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
             labels: Array.from(s.labels),
             count: s.count,
           });
-          const only = process.env.TFJS_MARGIN_SPECS
-            ? specs.filter((s) => s.id.includes(process.env.TFJS_MARGIN_SPECS!)).map((s) => s.id)
-            : undefined;
+          const only = process.env.TFJS_MARGIN_SPECS ? selectedSpecs(specs).map((s) => s.id) : undefined;
           const out = (await page.evaluate(
             async ({ backend, digits, only }) => {
               const api = (globalThis as unknown as { tfjsMarginTests: { run: (...a: unknown[]) => Promise<unknown> } })
@@ -91,8 +89,7 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
     afterAll(async () => {
       await browser?.close();
     });
-    const only = process.env.TFJS_MARGIN_SPECS;
-    for (const s of only ? specs.filter((x) => x.id.includes(only)) : specs) {
+    for (const s of selectedSpecs(specs)) {
       it(s.id, () => {
         if (startError !== null) throw startError instanceof Error ? startError : new Error(String(startError));
         const r = results.get(s.id);

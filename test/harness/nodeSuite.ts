@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { digitSet, type MnistPackage } from './digits';
-import { TOLERANCES, type BackendName, type SpecContext } from './registry';
+import { selectedSpecs, TOLERANCES, type BackendName, type SpecContext } from './registry';
 import { runSpec } from './run';
 import { specs } from '../specs/index';
 
@@ -34,9 +34,7 @@ export function registerNodeSuite(
         startError = err;
       }
     });
-    // TFJS_MARGIN_SPECS=<substring> runs a subset while developing (CI runs everything).
-    const only = process.env.TFJS_MARGIN_SPECS;
-    for (const s of only ? specs.filter((x) => x.id.includes(only)) : specs) {
+    for (const s of selectedSpecs(specs)) {
       it(s.id, async () => {
         if (ctx === null) throw startError instanceof Error ? startError : new Error(String(startError));
         await runSpec(s, ctx);

@@ -57,3 +57,14 @@ export const TOLERANCES: Record<BackendName, Tolerance> = {
   webgpu: { rtol: 2e-4, atol: 2e-5, gradRtol: 5e-3, gradAtol: 5e-5 },
   'webgl-f16': { rtol: 2e-2, atol: 4e-3, gradRtol: 6e-2, gradAtol: 1e-2 },
 };
+
+/**
+ * The specs a run selects: all of them, or (TFJS_MARGIN_SPECS=a,b while developing; CI runs
+ * everything) those whose id contains any of the comma-separated substrings.
+ */
+export function selectedSpecs<T extends { id: string }>(all: T[]): T[] {
+  const only = process.env.TFJS_MARGIN_SPECS;
+  if (!only) return all;
+  const parts = only.split(',').filter((p) => p.length > 0);
+  return all.filter((s) => parts.some((p) => s.id.includes(p)));
+}

@@ -8,6 +8,12 @@ export interface HeadCase {
   cfg: HeadConfig;
   layer: (numClasses: number, extra?: Record<string, unknown>) => layers.MarginSoftmaxHead;
   op: (gradient?: 'exact' | 'straightThrough') => ops.MarginLogitsOptions;
+  /**
+   * Why finite differences are not compared on half floats, if they are not: ElasticFace-Arc has no
+   * fallback beyond θ = π − m, so its ψ' = sin(θ + m)/sin θ is ill-conditioned at the specs' row
+   * opposite its center, beyond what 11-bit floats resolve (values and the other specs still run).
+   */
+  halfFloatFd?: string;
 }
 
 const m = ops.margins;
@@ -132,6 +138,7 @@ export const HEAD_CASES: HeadCase[] = [
     cfg: { kind: 'elasticarc', margin: 0.5, scale: 8 },
     layer: (c, e) => layers.elasticFace({ numClasses: c, margin: 0.5, scale: 8, seed: 5, ...e }),
     op: (g = 'exact') => ({ ...base, scale: 8, margin: m.elasticMargin('arc', 0.5), gradient: g }),
+    halfFloatFd: 'ψ′ = sin(θ + m) / sin θ at θ ≈ π (no fallback, as the paper) is below half-float resolution',
   },
   {
     // Not training: the stored scale, initially √2 ln(C − 1); the specs use C = 4 (the op takes it as given).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../../internal/errors';
-import { cosineClampBound } from '../../internal/precision';
 import { knownKeys, nonNegativeNumber, positiveNumber } from '../../internal/validate';
+import { contextNorms, numberOrScalar, sinForDerivative } from './shared';
 import type { MarginContext, TargetMargin } from './targetMargin';
 
 /** Options of {@link adaFaceMargin}. */
@@ -47,23 +47,10 @@ export function adaFaceMargin(options: AdaFaceMarginOptions): TargetMargin {
   const m = nonNegativeNumber(where, 'margin', options?.margin);
   if (m >= Math.PI) throw new MarginArgumentError(where, 'margin', 'a number in [0, π)', m);
   const h = positiveNumber(where, 'h', options.h);
-  for (const key of ['mean', 'std'] as const) {
-    const v = options[key];
-    if (typeof v === 'number' ? !Number.isFinite(v) : !(v instanceof tf.Tensor && v.rank === 0)) {
-      throw new MarginArgumentError(where, key, 'a finite number or a scalar tensor', v);
-    }
-  }
+  for (const key of ['mean', 'std'] as const) numberOrScalar(where, key, options[key]);
   return {
     apply: (cRaw, gradient, context?: MarginContext) => {
-      if (context?.norms === undefined) {
-        throw new MarginArgumentError(
-          where,
-          'context.norms',
-          "the embeddings' norms (ops.marginLogits passes them)",
-          undefined,
-        );
-      }
-      const safe = tf.clipByValue(context.norms, 1e-3, 100);
+      const safe = tf.clipByValue(contextNorms(where, context), 1e-3, 100);
       const ratio = tf.div(tf.sub(safe, options.mean), tf.add(options.std, EPS));
       const scaler = tf.clipByValue(tf.mul(ratio, h), -1, 1);
       const angle = tf.mul(scaler, -m);
@@ -73,8 +60,7 @@ export function adaFaceMargin(options: AdaFaceMarginOptions): TargetMargin {
       const clipped = tf.logicalOr(tf.less(shifted, EPS), tf.greater(shifted, Math.PI - EPS));
       const value = tf.sub(tf.cos(tf.clipByValue(shifted, EPS, Math.PI - EPS)), additive);
       if (gradient !== 'exact') return { value, derivative: null };
-      const b = cosineClampBound();
-      const sinTheta = tf.sqrt(tf.sub(1, tf.square(tf.clipByValue(c, -b, b))));
+      const sinTheta = sinForDerivative(c);
       // sin(θ + a) / sin θ = cos a + cos θ sin a / sin θ; zero where the reference's clamps cut it off.
       const slope = tf.add(tf.cos(angle), tf.div(tf.mul(c, tf.sin(angle)), sinTheta));
       const inRange = tf.logicalAnd(tf.logicalNot(clipped), tf.equal(c, cRaw));

@@ -1,18 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cosineClampBound } from '../../internal/precision';
 import { booleanArg, nonNegativeNumber, numberInRange, positiveNumber } from '../../internal/validate';
+import { sinForDerivative, sinOf } from './shared';
 import type { TargetMargin } from './targetMargin';
-
-/** `sin θ = sqrt(1 − c²)` for the value (exact, 0 at c = ±1). */
-function sinOf(c: tf.Tensor): tf.Tensor {
-  return tf.sqrt(tf.relu(tf.sub(1, tf.square(c))));
-}
-
-/** `sin θ` bounded away from 0 for the derivative: `1 / sin θ` is infinite at c = ±1. */
-function sinForDerivative(c: tf.Tensor): tf.Tensor {
-  const b = cosineClampBound();
-  return tf.sqrt(tf.sub(1, tf.square(tf.clipByValue(c, -b, b))));
-}
 
 /**
  * insightface's combined margin `ψ(θ) = cos(m1·θ + m2) − m3` (Deng et al. 2019, "ArcFace: Additive

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MarginArgumentError } from '../../internal/errors';
 import { numberInRange } from '../../internal/validate';
+import { numberOrScalar } from './shared';
 import type { HardNegatives } from './targetMargin';
 
 /**
@@ -23,9 +23,7 @@ import type { HardNegatives } from './targetMargin';
 export function curricularHardNegatives(m: number, t: number | tf.Tensor): HardNegatives {
   const where = 'ops.margins.curricularHardNegatives';
   numberInRange(where, 'm', m, 0, Math.PI);
-  if (typeof t === 'number' ? !Number.isFinite(t) : !(t instanceof tf.Tensor && t.rank === 0)) {
-    throw new MarginArgumentError(where, 't', 'a finite number or a scalar tensor', t);
-  }
+  numberOrScalar(where, 't', t);
   return {
     apply: (c) => ({
       threshold: tf.sub(tf.mul(c, Math.cos(m)), tf.mul(tf.sqrt(tf.relu(tf.sub(1, tf.square(c)))), Math.sin(m))),

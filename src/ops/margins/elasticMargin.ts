@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../../internal/errors';
-import { cosineClampBound } from '../../internal/precision';
+import { cosSin, sinForDerivative, sinOf } from './shared';
 import type { TargetMargin } from './targetMargin';
 
 /** Which margin ElasticFace makes elastic: ArcFace's angular one or CosFace's cosine one. */
@@ -36,13 +36,10 @@ export function elasticMargin(kind: ElasticKind, margins: number | tf.Tensor): T
         throw new MarginArgumentError(where, 'margins', `a [${c.shape[0]}] tensor (one per sample)`, margins);
       }
       if (kind === 'cos') return { value: tf.sub(c, margins), derivative: null };
-      const cosM = tf.cos(margins);
-      const sinM = tf.sin(margins);
-      const value = tf.sub(tf.mul(c, cosM), tf.mul(tf.sqrt(tf.relu(tf.sub(1, tf.square(c)))), sinM));
+      const [cosM, sinM] = cosSin(margins);
+      const value = tf.sub(tf.mul(c, cosM), tf.mul(sinOf(c), sinM));
       if (gradient !== 'exact') return { value, derivative: null };
-      const b = cosineClampBound();
-      const sinTheta = tf.sqrt(tf.sub(1, tf.square(tf.clipByValue(c, -b, b))));
-      return { value, derivative: tf.add(cosM, tf.div(tf.mul(c, sinM), sinTheta)) };
+      return { value, derivative: tf.add(cosM, tf.div(tf.mul(c, sinM), sinForDerivative(c))) };
     },
   };
 }

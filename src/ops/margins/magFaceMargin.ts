@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../../internal/errors';
-import { cosineClampBound } from '../../internal/precision';
 import { booleanArg, knownKeys, numberInRange, positiveNumber } from '../../internal/validate';
+import { contextNorms, cosSin, sinForDerivative, sinOf } from './shared';
 import type { MarginContext, TargetMargin } from './targetMargin';
 
 /** Options of {@link magFaceMargin}. */
@@ -66,27 +66,17 @@ export function magFaceMargin(options: MagFaceMarginOptions): TargetMargin {
   const slope = (um - lm) / (ua - la);
   return {
     apply: (c, gradient, context?: MarginContext) => {
-      if (context?.norms === undefined) {
-        throw new MarginArgumentError(
-          where,
-          'context.norms',
-          "the embeddings' norms (ops.marginLogits passes them)",
-          undefined,
-        );
-      }
-      const a = tf.clipByValue(context.norms, la, ua);
+      const norms = contextNorms(where, context);
+      const a = tf.clipByValue(norms, la, ua);
       const m = tf.add(tf.mul(tf.sub(a, la), slope), lm);
-      const cosM = tf.cos(m);
-      const sinM = tf.sin(m);
-      const sinTheta = tf.sqrt(tf.relu(tf.sub(1, tf.square(c))));
+      const [cosM, sinM] = cosSin(m);
+      const sinTheta = sinOf(c);
       const main = tf.sub(tf.mul(c, cosM), tf.mul(sinTheta, sinM));
       const useMain = easy ? tf.greater(c, 0) : tf.greater(c, tf.neg(cosM));
       const fallback = easy ? c : tf.sub(c, tf.mul(m, sinM));
       const value = tf.where(useMain, main, fallback);
       if (gradient !== 'exact') return { value, derivative: null };
-      const b = cosineClampBound();
-      const sinSafe = tf.sqrt(tf.sub(1, tf.square(tf.clipByValue(c, -b, b))));
-      const mainDerivative = tf.add(cosM, tf.div(tf.mul(c, sinM), sinSafe));
+      const mainDerivative = tf.add(cosM, tf.div(tf.mul(c, sinM), sinForDerivative(c)));
       // ∂ψ/∂m: −sin(θ + m) on the main branch; 0 (easy) or −(sin m + m cos m) on the fallback.
       const byMargin = tf.where(
         useMain,
@@ -94,7 +84,7 @@ export function magFaceMargin(options: MagFaceMarginOptions): TargetMargin {
         easy ? tf.zerosLike(c) : tf.neg(tf.add(sinM, tf.mul(m, cosM))),
       );
       // The clip passes the gradient inside [l_a, u_a], ends included, as torch.clamp does.
-      const inRange = tf.logicalAnd(tf.greaterEqual(context.norms, la), tf.lessEqual(context.norms, ua));
+      const inRange = tf.logicalAnd(tf.greaterEqual(norms, la), tf.lessEqual(norms, ua));
       return {
         value,
         derivative: tf.where(useMain, mainDerivative, tf.onesLike(c)),

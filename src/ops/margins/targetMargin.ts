@@ -57,6 +57,7 @@ export interface NegativeValues {
  * `s φ(c_j)` for `j ≠ y`. Pure, runs inside a tidy, gets the `[N, C]` cosines.
  */
 export interface NegativeTransform {
+  /** `φ` and its slope at the `[N, C]` cosines `c` (clamped to `[−1, 1]` up to rounding). */
   apply(c: tf.Tensor): NegativeValues;
 }
 
@@ -67,6 +68,8 @@ export interface NegativeTransform {
  */
 export interface DynamicScale {
   /**
+   * The call's scale `s'` (a scalar); a head may store it as state here.
+   *
    * @param logits `[N, C]` logits `s c` at the scale in use, before any margin.
    * @param cTarget `[N]` target cosines, clamped to `[−1, 1]`.
    * @param nonTarget `logits` with each target entry replaced by a large negative number.
