@@ -5,7 +5,13 @@ import { additiveCosineMargin } from '../ops/margins/additiveCosineMargin';
 import { adaCosDynamicScale, adaCosFixedScale } from '../ops/margins/adaCosScale';
 import type { TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type CallMargin, type HeadGeometry, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
+import {
+  type CallMargin,
+  type HeadGeometry,
+  type MarginHeadArgs,
+  MarginSoftmaxHead,
+  type StateWeightFactory,
+} from './marginSoftmaxHead';
 
 /** Arguments of {@link AdaCos}. */
 export interface AdaCosArgs extends MarginHeadArgs {
@@ -57,12 +63,9 @@ export class AdaCos extends MarginSoftmaxHead {
     return this.state === null ? fixed : { ...fixed, scale: tf.clone(this.state.read()) as tf.Scalar };
   }
 
-  /** Creates the kernel and, when dynamic, the non-trainable `scale`. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    super.build(inputShape);
-    if (!this.dynamic) return;
-    const init = tfl.initializers.constant({ value: this.scale });
-    this.state = this.addWeight('scale', [], 'float32', init, undefined, false);
+  /** When dynamic, the non-trainable `scale`. */
+  protected override buildState(weight: StateWeightFactory): void {
+    if (this.dynamic) this.state = weight('scale', this.scale);
   }
 
   /** A training call recomputes the scale from the batch, stores it, and uses it. */

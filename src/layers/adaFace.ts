@@ -6,7 +6,7 @@ import { MarginArgumentError } from '../internal/errors';
 import { adaFaceMargin } from '../ops/margins/adaFaceMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
+import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead, type StateWeightFactory } from './marginSoftmaxHead';
 
 /** Arguments of {@link AdaFace}. */
 export interface AdaFaceArgs extends MarginHeadArgs {
@@ -74,11 +74,10 @@ export class AdaFace extends MarginSoftmaxHead {
     return adaFaceMargin({ margin: this.margin * strength, h: this.h, mean, std });
   }
 
-  /** Creates the kernel and the non-trainable norm statistics. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    super.build(inputShape);
-    this.mean = this.addWeight('batch_mean', [], 'float32', tfl.initializers.constant({ value: 20 }), undefined, false);
-    this.std = this.addWeight('batch_std', [], 'float32', tfl.initializers.constant({ value: 100 }), undefined, false);
+  /** The non-trainable norm statistics. */
+  protected override buildState(weight: StateWeightFactory): void {
+    this.mean = weight('batch_mean', 20);
+    this.std = weight('batch_std', 100);
   }
 
   /** The margin from the norm statistics; a training call first moves them toward the batch's. */

@@ -6,7 +6,7 @@ import { additiveAngularMargin } from '../ops/margins/angularMargin';
 import { curricularHardNegatives } from '../ops/margins/curricularHardNegatives';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
-import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead } from './marginSoftmaxHead';
+import { type CallMargin, type MarginHeadArgs, MarginSoftmaxHead, type StateWeightFactory } from './marginSoftmaxHead';
 
 /** Arguments of {@link CurricularFace}. */
 export interface CurricularFaceArgs extends MarginHeadArgs {
@@ -60,10 +60,9 @@ export class CurricularFace extends MarginSoftmaxHead {
     return additiveAngularMargin(this.margin * strength);
   }
 
-  /** Creates the kernel and the non-trainable `t`. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    super.build(inputShape);
-    this.t = this.addWeight('t', [], 'float32', tfl.initializers.zeros(), undefined, false);
+  /** The non-trainable `t`. */
+  protected override buildState(weight: StateWeightFactory): void {
+    this.t = weight('t', 0);
   }
 
   /** Adds the hard negatives; a training call first moves `t` toward the batch's mean target cosine. */

@@ -112,10 +112,14 @@ export class MagFace extends MarginSoftmaxHead {
    * differentiable in the embeddings (zero gradient where the norm is clipped, as in the reference).
    */
   regularizer(embeddings: tf.Tensor): tf.Scalar {
+    return tf.tidy(() => tf.mean(this.sampleRegularizer(embeddings as tf.Tensor2D)) as tf.Scalar);
+  }
+
+  /** `λ_g g(a_i)` per sample (`[N]`): Partial FC adds it to its per-sample loss. */
+  override sampleRegularizer(x: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      const a = tf.clipByValue(tf.norm(embeddings, 'euclidean', -1), this.lowerNorm, this.upperNorm);
-      const g = tf.add(tf.div(a, this.upperNorm ** 2), tf.reciprocal(a));
-      return tf.mul(tf.mean(g), this.lambdaG) as tf.Scalar;
+      const a = tf.clipByValue(tf.norm(x, 'euclidean', -1), this.lowerNorm, this.upperNorm);
+      return tf.mul(tf.add(tf.div(a, this.upperNorm ** 2), tf.reciprocal(a)), this.lambdaG) as tf.Tensor1D;
     });
   }
 

@@ -50,6 +50,15 @@ export interface CallMargin {
   dynamicScale?: DynamicScale;
 }
 
+/** Creates one scalar state weight (non-trainable, initialised to `value`) on the layer that owns it. */
+export type StateWeightFactory = (name: string, value: number) => tfl.LayerVariable;
+
+/** What a layer that applies a head's margin to its own centers needs for one call (Partial FC). */
+export interface MarginStrategy extends CallMargin {
+  /** The logit scale of this call (a scalar tensor for AdaCos's state). */
+  scale: number | tf.Scalar;
+}
+
 /** The prefix every layer of this package carries in its registered `className`. */
 const CLASS_PREFIX = 'TfjsMargin';
 
@@ -174,7 +183,63 @@ export abstract class MarginSoftmaxHead extends tfl.layers.Layer {
       'float32',
       tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed }),
     );
+    this.buildState((name, value) =>
+      this.addWeight(name, [], 'float32', tfl.initializers.constant({ value }), undefined, false),
+    );
     this.built = true;
+  }
+
+  /**
+   * Creates the head's state weights (AdaFace's norm statistics, CurricularFace's `t`, AdaCos's
+   * scale) through `weight`; none by default. Called by `build`, or by the layer that uses this
+   * head as its margin strategy (Partial FC), which then owns and saves them.
+   */
+  protected buildState(_weight: StateWeightFactory): void {}
+
+  /**
+   * Throws unless this head can be another layer's margin strategy (Partial FC): it must normalize
+   * embeddings and centers, with one center per class.
+   */
+  checkMarginStrategy(where: string): void {
+    const g = this.geometry();
+    if (!g.normalizeInputs || !g.normalizeWeights || g.subCenters !== 1) {
+      throw new MarginArgumentError(
+        where,
+        'margin',
+        'a head that normalizes embeddings and centers, one center per class (not L-Softmax, SphereFace or sub-center ArcFace)',
+        this.headName,
+      );
+    }
+  }
+
+  /**
+   * Uses this head as the margin of another layer's logits over its own class centers (Partial FC):
+   * creates the head's state as that layer's weights (through `weight`); its own kernel is never built.
+   */
+  attachState(weight: StateWeightFactory): void {
+    this.buildState(weight);
+  }
+
+  /**
+   * The margin of one call with labels, as this head would apply it, for a layer that uses this head
+   * as its margin strategy (Partial FC): ψ at the current strength, the head's state (advanced first
+   * on training calls) and the scale. `x` is the batch's raw `[N, D]` embeddings.
+   */
+  marginStrategy(x: tf.Tensor2D, training: boolean): MarginStrategy {
+    return { ...this.marginForCall(x, training), scale: this.logitScale() };
+  }
+
+  /** The logit scale in use: `scale`, or AdaCos's stored adaptive scale (a scalar tensor, in a tidy). */
+  logitScale(): number | tf.Scalar {
+    return this.geometry().scale;
+  }
+
+  /**
+   * A per-sample term the head adds to the training loss (`[N]`), or `null`: MagFace's norm
+   * regularizer. Partial FC adds it to its per-sample loss.
+   */
+  sampleRegularizer(_x: tf.Tensor2D): tf.Tensor1D | null {
+    return null;
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {

@@ -13,6 +13,8 @@ import {
 } from '../internal/validate';
 import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
 import { marginLogits } from '../ops/marginLogits';
+import { MarginSoftmaxHead } from './marginSoftmaxHead';
+import { MarginArgumentError } from '../internal/errors';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
 import type { TargetMargin } from '../ops/margins/targetMargin';
 import { HeadInputs } from './headInputs';
@@ -33,6 +35,15 @@ export interface PartialFCArgs extends LayerArgs {
   m3?: number;
   /** Logit scale. Default `64`. */
   scale?: number;
+  /**
+   * Any margin head's margin instead of the combined margin (insightface's `PartialFC(margin_loss=…)`):
+   * a head that normalizes both sides with one center per class (CosFace, ArcFace, combined,
+   * CurricularFace, AdaFace, MagFace, ElasticFace, AdaCos, Circle), with `numClasses` equal to this
+   * layer's. Its margin, scale and state are used on the sampled centers; its state weights become
+   * this layer's (saved with it); its own kernel is never built. Excludes `m1`, `m2`, `m3` and `scale`.
+   * A saved model stores it as `{className, config}`, which is also accepted.
+   */
+  margin?: MarginSoftmaxHead | { className: string; config: tf.serialization.ConfigDict };
   /** The class centers' own SGD: learning rate (default `0.1`), momentum (`0.9`), weight decay (`5e-4`). */
   learningRate?: number;
   momentum?: number;
@@ -50,6 +61,7 @@ const KEYS = [
   'm2',
   'm3',
   'scale',
+  'margin',
   'learningRate',
   'momentum',
   'weightDecay',
@@ -62,7 +74,10 @@ const KEYS = [
  * Face Recognition CNNs by Partial FC"; insightface's `PartialFC`): a combined-margin softmax loss
  * over millions of classes that, at each training step, uses only the class centers of the batch's
  * labels plus a uniformly random sample of the others — `sampleRate` of all centers — and updates
- * only those.
+ * only those. `margin: layers.adaFace({numClasses, …})` (or any head that normalizes both sides with
+ * one center per class) uses that head's margin, scale and state instead, as insightface composes
+ * `PartialFC(margin_loss=…)`: its state weights (e.g. AdaFace's norm statistics) become this layer's,
+ * MagFace's regularizer joins the per-sample loss, and AdaCos's dynamic scale sees the sampled centers.
  *
  * Applied to `[embeddings, labels]` it returns the per-sample loss `[N, 1]` (compile with
  * `losses.precomputedLoss`, and pass anything of batch size, e.g. the labels, as targets); applied to
@@ -95,6 +110,8 @@ export class PartialFC extends tfl.layers.Layer {
   private tap: tfl.LayerVariable | null = null;
   private velocity: tf.Variable | null = null;
   private readonly psi: TargetMargin;
+  /** The head whose margin is used, or `null` for the combined margin. */
+  readonly marginHead: MarginSoftmaxHead | null;
   private readonly inputs: HeadInputs;
   private draws = 0;
 
@@ -114,6 +131,7 @@ export class PartialFC extends tfl.layers.Layer {
     this.checkInputs = booleanArg(where, 'checkInputs', args.checkInputs ?? true);
     this.seed = optionalSeed(where, args.seed);
     this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
+    this.marginHead = marginHeadArg(where, args, this.numClasses);
     this.inputs = new HeadInputs(where, this.numClasses);
   }
 
@@ -134,6 +152,9 @@ export class PartialFC extends tfl.layers.Layer {
     // 'centres': the serialized weight name, kept so saved models keep loading.
     this.centers = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
     this.tap = this.addWeight('update_tap', [], 'float32', tfl.initializers.zeros(), undefined, true);
+    this.marginHead?.attachState((name, value) =>
+      this.addWeight(name, [], 'float32', tfl.initializers.constant({ value }), undefined, false),
+    );
     this.built = true;
   }
 
@@ -150,7 +171,7 @@ export class PartialFC extends tfl.layers.Layer {
       const n = x.shape[0];
       const options = {
         margin: this.psi,
-        scale: this.scale,
+        scale: this.marginHead?.logitScale() ?? this.scale,
         normalizeInputs: true,
         normalizeWeights: true,
         subCenters: 1,
@@ -170,8 +191,13 @@ export class PartialFC extends tfl.layers.Layer {
       const local = sampled === null ? labels : (tf.gather(sampled.position, labels) as tf.Tensor1D);
       const training = kwargs['training'] === true;
       const tapped = this.tapped(rows as tf.Tensor2D, sampled?.indices ?? null, training);
-      const logits = marginLogits(x, tapped, local, null, options);
-      return tf.reshape(crossEntropyFromLogits(oneHotFloat(local, s), logits, 1), [n, 1]);
+      const strategy = this.marginHead?.marginStrategy(x, training) ?? null;
+      const { lambda, ...call } = strategy ?? { lambda: null };
+      const logits = marginLogits(x, tapped, local, lambda, { ...options, ...call });
+      let loss = crossEntropyFromLogits(oneHotFloat(local, s), logits, 1);
+      const extra = this.marginHead?.sampleRegularizer(x) ?? null;
+      if (extra !== null) loss = tf.add(loss, extra);
+      return tf.reshape(loss, [n, 1]);
     });
   }
 
@@ -244,10 +270,9 @@ export class PartialFC extends tfl.layers.Layer {
       ...formatTag(),
       numClasses: this.numClasses,
       sampleRate: this.sampleRate,
-      m1: this.m1,
-      m2: this.m2,
-      m3: this.m3,
-      scale: this.scale,
+      ...(this.marginHead === null
+        ? { m1: this.m1, m2: this.m2, m3: this.m3, scale: this.scale }
+        : { margin: { className: this.marginHead.getClassName(), config: this.marginHead.getConfig() } }),
       learningRate: this.learningRate,
       momentum: this.momentum,
       weightDecay: this.weightDecay,
@@ -257,6 +282,52 @@ export class PartialFC extends tfl.layers.Layer {
   }
 }
 registerLayer(PartialFC);
+
+/** The `margin` argument: a head instance, or a saved `{className, config}` of one. */
+function marginHeadArg(where: string, args: PartialFCArgs, numClasses: number): MarginSoftmaxHead | null {
+  const given = args.margin;
+  if (given === undefined || given === null) return null;
+  for (const key of ['m1', 'm2', 'm3', 'scale'] as const) {
+    if (args[key] !== undefined) {
+      throw new MarginArgumentError(
+        where,
+        key,
+        "absent when 'margin' gives a head (its scale and margin are used)",
+        args[key],
+      );
+    }
+  }
+  let head: unknown = given;
+  if (!(given instanceof MarginSoftmaxHead)) {
+    const saved = given as { className?: unknown; config?: unknown };
+    const entry =
+      typeof saved.className === 'string'
+        ? tf.serialization.SerializationMap.getMap().classNameMap[saved.className]
+        : undefined;
+    if (entry === undefined || typeof saved.config !== 'object' || saved.config === null) {
+      throw new MarginArgumentError(
+        where,
+        'margin',
+        'a margin head (layers.arcFace(...), ...) or its saved {className, config}',
+        given,
+      );
+    }
+    head = entry[1](entry[0], saved.config as tf.serialization.ConfigDict);
+  }
+  if (!(head instanceof MarginSoftmaxHead)) {
+    throw new MarginArgumentError(where, 'margin', 'a margin head (layers.arcFace(...), ...)', given);
+  }
+  if (head.numClasses !== numClasses) {
+    throw new MarginArgumentError(
+      where,
+      'margin',
+      `a head with numClasses ${numClasses} (this layer's)`,
+      `numClasses ${head.numClasses}`,
+    );
+  }
+  head.checkMarginStrategy(where);
+  return head;
+}
 
 /** Creates a {@link PartialFC} loss layer.
  *

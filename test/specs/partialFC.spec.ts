@@ -3,6 +3,7 @@ import { layers, losses, ops } from 'tfjs-margin';
 import { assert, expectClose, values } from '../harness/assert';
 import { spec } from '../harness/registry';
 import { randomLabels, uniform } from '../harness/random';
+import { roundTrip } from '../harness/models';
 
 const M = { m1: 1, m2: 0.4, m3: 0.1 };
 const SCALE = 8;
@@ -230,3 +231,97 @@ spec(
     tf.dispose([x, w, targets, r, v1!, gx1!, gw1!, v2!, gx2!, gw2!]);
   },
 );
+
+/** Heads whose margin Partial FC can use, each made twice with the same seed (the same draws). */
+const STRATEGIES: [string, (c: number) => layers.MarginSoftmaxHead][] = [
+  ['cosFace', (c) => layers.cosFace({ numClasses: c, scale: 8 })],
+  ['arcFace', (c) => layers.arcFace({ numClasses: c, scale: 8 })],
+  ['curricularFace', (c) => layers.curricularFace({ numClasses: c, scale: 8, momentum: 0.5 })],
+  ['adaFace', (c) => layers.adaFace({ numClasses: c, scale: 8, tAlpha: 0.5 })],
+  ['magFace', (c) => layers.magFace({ numClasses: c, scale: 8, lowerNorm: 0.2, upperNorm: 5, lambdaG: 2 })],
+  ['elasticFace', (c) => layers.elasticFace({ numClasses: c, scale: 8, seed: 4 })],
+  ['adaCos', (c) => layers.adaCos({ numClasses: c })],
+  ['circleHead', (c) => layers.circleHead({ numClasses: c, gamma: 8 })],
+];
+
+spec(
+  'partialFC',
+  "any normalized head's margin: at sampleRate 1 the loss and state are the head's own, over two training calls",
+  async (ctx) => {
+    const n = 6;
+    const d = 5;
+    const c = 7;
+    const x = tf.tensor2d(uniform(21, n * d, -2, 2), [n, d]);
+    const labels = randomLabels(22, n, c);
+    const y = tf.tensor1d(labels, 'int32');
+    const targets = tf.tidy(() => tf.oneHot(y, c).toFloat());
+    for (const [name, make] of STRATEGIES) {
+      const pfc = layers.partialFC({ numClasses: c, sampleRate: 1, margin: make(c), seed: 6 });
+      const own = make(c);
+      tf.tidy(() => {
+        pfc.apply([x, y]);
+        own.apply([x, y]);
+        own.weights[0]!.write(tf.transpose(centersOf(pfc)));
+      });
+      for (let call = 1; call <= 2; call++) {
+        const [actual, expected] = tf.tidy(() => {
+          const loss = tf.reshape(pfc.apply([x, y], { training: true }) as tf.Tensor, [n]);
+          const logits = own.apply([x, y], { training: true }) as tf.Tensor;
+          const extra = own.sampleRegularizer(x);
+          const ce = losses.softmaxCrossEntropy(targets, logits);
+          return [loss, extra === null ? ce : tf.add(ce, extra)];
+        });
+        const tol = { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 100 };
+        await expectClose(actual!, await values(expected!), tol, `${name}: loss, call ${call}`);
+        tf.dispose([actual!, expected!]);
+        const state = (l: tf.layers.Layer) =>
+          Object.fromEntries(
+            l.weights
+              .filter((w) => !w.trainable && !w.name.endsWith('centres'))
+              .map((w) => [w.name.split('/').pop()!.replace(/_\d+$/, ''), w.read()]),
+          );
+        const [ours, theirs] = [state(pfc), state(own)];
+        assert(
+          JSON.stringify(Object.keys(ours).sort()) === JSON.stringify(Object.keys(theirs).sort()),
+          `${name}: state weights ${Object.keys(ours).join(', ')} vs ${Object.keys(theirs).join(', ')}`,
+        );
+        for (const key of Object.keys(ours)) {
+          await expectClose(
+            ours[key]!,
+            await values(theirs[key]!),
+            { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol },
+            `${name}: ${key}, call ${call}`,
+          );
+        }
+      }
+      pfc.dispose();
+      own.dispose();
+    }
+    tf.dispose([x, y, targets]);
+  },
+);
+
+spec('partialFC', "a head's margin and state are saved and restored with the model", async () => {
+  const d = 4;
+  const c = 5;
+  const input = tf.input({ shape: [d] });
+  const label = tf.input({ shape: [1] });
+  const head = layers.partialFC({ numClasses: c, sampleRate: 1, margin: layers.adaFace({ numClasses: c, scale: 16 }) });
+  const model = tf.model({ inputs: [input, label], outputs: head.apply([input, label]) as tf.SymbolicTensor });
+  const xs = tf.tensor2d(uniform(31, 6 * d), [6, d]);
+  const ys = tf.tensor2d([0, 1, 2, 3, 4, 0], [6, 1]);
+  tf.dispose(head.apply([xs, ys], { training: true }) as tf.Tensor);
+  const { loaded } = await roundTrip(model);
+  const restored = loaded.layers.find((l) => l instanceof layers.PartialFC) as layers.PartialFC;
+  assert(restored.marginHead instanceof layers.AdaFace, 'the margin head is rebuilt on load');
+  assert(restored.marginHead.scale === 16, 'with its config');
+  const stat = (l: tf.layers.Layer) =>
+    l.weights
+      .find((w) => /batch_mean(_\d+)?$/.test(w.name))! // loaded names get a "_1" suffix
+      .read()
+      .dataSync()[0];
+  assert(stat(restored) === stat(head) && stat(head) !== 20, `batch_mean restored: ${stat(restored)} vs ${stat(head)}`);
+  tf.dispose([xs, ys]);
+  model.dispose();
+  loaded.dispose();
+});
