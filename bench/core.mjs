@@ -49,6 +49,25 @@ function headOptions(margin, name) {
       };
     case 'adaFace':
       return { ...base, scale: 64, margin: m.adaFaceMargin({ margin: 0.4, h: 0.333, mean: 20, std: 100 }) };
+    case 'magFace':
+      return {
+        ...base,
+        scale: 64,
+        margin: m.magFaceMargin({
+          lowerNorm: 10,
+          upperNorm: 110,
+          lowerMargin: 0.45,
+          upperMargin: 0.8,
+          easyMargin: true,
+        }),
+      };
+    case 'elasticFace':
+      // Per-sample margins are an [N] tensor in the head; the [N, C] work is the same with one margin.
+      return { ...base, scale: 64, margin: m.elasticMargin('arc', 0.5) };
+    case 'adaCos':
+      return { ...base, scale: 13, margin: m.additiveCosineMargin(0), dynamicScale: m.adaCosDynamicScale() };
+    case 'circleHead':
+      return { ...base, scale: 256, margin: m.circleTarget(0.25), negatives: m.circleNegatives(0.25) };
     default:
       throw new Error(`unknown head ${name}`);
   }
@@ -197,6 +216,10 @@ export const HEADS = [
   'subCenterArcFace',
   'curricularFace',
   'adaFace',
+  'magFace',
+  'elasticFace',
+  'adaCos',
+  'circleHead',
 ];
 
 /**

@@ -127,6 +127,39 @@ export const HEADS = {
     m: 0.4,
     make: ({ c, s, m, seed }) => layers.adaFace({ numClasses: c, margin: m, scale: s, seed }),
   },
+  magface: {
+    title: 'MagFace',
+    paper: 'Meng et al. 2021',
+    labels: true,
+    warmup: true,
+    s: 30,
+    // The paper's norm range, margins and λ_g (run.sh); only the scale follows the other heads here.
+    make: ({ c, s, seed }) => layers.magFace({ numClasses: c, scale: s, seed }),
+  },
+  elasticface: {
+    title: 'ElasticFace-Arc',
+    paper: 'Boutros et al. 2022',
+    labels: true,
+    warmup: true,
+    s: 30,
+    m: 0.5,
+    make: ({ c, s, m, seed }) =>
+      layers.elasticFace({ numClasses: c, kind: 'arc', margin: m, sigma: 0.05, scale: s, seed }),
+  },
+  adacos: {
+    title: 'AdaCos',
+    paper: 'Zhang et al. 2019',
+    labels: true,
+    // No scale and no margin to set: the scale adapts to each batch.
+    make: ({ c, seed }) => layers.adaCos({ numClasses: c, seed }),
+  },
+  circle: {
+    title: 'Circle (class-level)',
+    paper: 'Sun et al. 2020',
+    labels: true,
+    // The paper's face-recognition setting (m 0.25, γ 256); warm-up would scale m, which is no "no margin" here.
+    make: ({ c, seed }) => layers.circleHead({ numClasses: c, margin: 0.25, gamma: 256, seed }),
+  },
 };
 
 /** A classifier with the given head on the backbone; `embedder` maps images to embeddings. */
