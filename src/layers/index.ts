@@ -9,7 +9,13 @@ export { NormalizedDense, normalizedDense, type NormalizedDenseArgs } from './no
 export { TemperatureSoftmax, temperatureSoftmax, type TemperatureSoftmaxArgs } from './temperatureSoftmax';
 export { L2Normalization, l2Normalization, type L2NormalizationArgs } from './l2Normalization';
 export type { LayerArgs } from './layerConfig';
-export { MarginSoftmaxHead, type MarginHeadArgs } from './marginSoftmaxHead';
+export {
+  MarginSoftmaxHead,
+  type MarginHeadArgs,
+  type MarginStrategy,
+  type CallMargin,
+  type StateWeightFactory,
+} from './marginSoftmaxHead';
 export { LargeMarginSoftmax, largeMarginSoftmax, lSoftmax } from './largeMarginSoftmax';
 export { SphereFace, sphereFace, aSoftmax } from './sphereFace';
 export type { LargeMarginSoftmaxArgs } from './multiplicativeMarginHead';
