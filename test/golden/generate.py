@@ -176,6 +176,25 @@ def adacos_forward(x, w, labels, state):
     return state["s"] * cosine
 
 
+def pml_circle_case(name, m, gamma, seed):
+    """Class-level Circle loss through pytorch-metric-learning's pair-based CircleLoss: each embedding
+    against the class centers as reference embeddings (ref_emb, ref_labels = 0..C-1), so every sample
+    has one positive pair (its center) and C - 1 negatives; PML's softplus(lse_pos + lse_neg) is then
+    the cross-entropy of the class-level logits."""
+    x, w, labels = data(seed, C)
+    xr = x.clone().requires_grad_(True)
+    wr = w.clone().requires_grad_(True)
+    loss = pml.CircleLoss(m=m, gamma=gamma)
+    value = loss(xr, labels, ref_emb=wr.t(), ref_labels=torch.arange(C))
+    value.backward()
+    with torch.no_grad():
+        logits = circle_forward(x, w, labels, m, gamma)
+        check = torch.nn.functional.cross_entropy(logits, labels)
+    assert abs(check.item() - value.item()) < 1e-9, (name, check.item(), value.item())
+    layer = {"factory": "circleHead", "args": {"numClasses": C, "margin": m, "gamma": gamma}}
+    return record(name, "pytorch-metric-learning CircleLoss (pairs with the centers as ref_emb)", layer, x, w, labels, logits, value, xr.grad, wr.grad)
+
+
 def stateful_case(name, reference, layer, forward, state, seed, read_state, extra_loss=None):
     """Two training calls on the same batch and kernel: logits, loss, gradients and state after each."""
     x, w, labels = data(seed, C)
@@ -264,6 +283,8 @@ def main():
         stateful_case("Circle m=0.4 gamma=64", "FaceX-Zoo head/CircleLoss.py",
                       {"factory": "circleHead", "args": {"numClasses": C, "margin": 0.4, "gamma": 64}},
                       lambda x, w, y, st: circle_forward(x, w, y, 0.4, 64), {}, 15, lambda st: {}),
+        pml_circle_case("CircleLoss m=0.25 gamma=256", 0.25, 256, 17),
+        pml_circle_case("CircleLoss m=0.4 gamma=80", 0.4, 80, 18),
         stateful_case("AdaCos dynamic", "AdaCos (Zhang et al. 2019, Algorithm 1)",
                       {"factory": "adaCos", "args": {"numClasses": C}},
                       adacos_forward, {"s": torch.tensor(math.sqrt(2) * math.log(C - 1))}, 16,
