@@ -1,17 +1,25 @@
-// Million-class heads: one training step of Partial FC (insightface's class-center sampling) against
-// full-softmax steps, side by side in one run on one backend.
+// Million-class heads: a training step of Partial FC (insightface's class-center sampling) against
+// the full ArcFace step over the same number of centers, side by side in one process per table.
 //
-//   node bench/partialFC.mjs [--backend tensorflow] [--n 256] [--d 512] [--classes 1000000]
-//                            [--rate 0.1] [--full-classes 100000] [--reps 5] [--json out.json]
+//   node bench/partialFC.mjs [--backend tensorflow] [--n 256] [--reps 5]
+//                            [--tables 512:1000000:0.1,512:2000000:0.05,128:10000000:0.01]
+//                            [--curve] [--accuracy] [--json out.json]
 //
-// Rows: floor (x·W + tf.losses.softmaxCrossEntropy, autodiff, SGD) and ArcFace (tfjs-margin, SGD)
-// at C = full-classes; Partial FC (ArcFace margin, sampleRate) at C = classes. A step = forward +
-// backward + update (Partial FC: the embedding sink by the tfjs optimizer, the sampled centers by
-// the layer's own SGD-momentum step). Time: median over reps of 3 steps ended by a device read.
-// Memory: tfjs-tracked tensor bytes held after the steps, and the process's peak resident set.
+// A table is D:C:r. Each runs in its own child process (so its peak resident set is its own):
+//   1. Partial FC (ArcFace margin, sampleRate r, the default center store) is built and stepped
+//      alone; the peak resident set is read then.
+//   2. floor (x·W + tf.losses.softmaxCrossEntropy) and full ArcFace at C = S (the centers Partial FC
+//      uses per step, S = ⌈r·C⌉) are built, and the three are timed interleaved: each rep times 3
+//      steps of each, ended by a device read. Reported: min / median / max over reps and the
+//      median of the per-rep ratios Partial FC / ArcFace.
+// A step = forward + backward + update (Partial FC: the embedding sink by a tfjs SGD, the sampled
+// centers by the layer's own SGD-momentum step). --curve adds 512:100000:1 and 512:500000:0.2.
+// --accuracy adds the equal-accuracy check (1,000 identities, full softmax vs Partial FC).
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as margin from '../dist/index.js';
 import { makeStep } from './core.mjs';
@@ -21,13 +29,11 @@ const { values: a } = parseArgs({
   options: {
     backend: { type: 'string', default: 'tensorflow' },
     n: { type: 'string', default: '256' },
-    d: { type: 'string', default: '512' },
-    classes: { type: 'string', default: '1000000' },
-    rate: { type: 'string', default: '0.1' },
-    'full-classes': { type: 'string', default: '100000' },
     reps: { type: 'string', default: '5' },
-    momentum: { type: 'string', default: '0.9' },
-    'skip-speed': { type: 'boolean', default: false },
+    tables: { type: 'string', default: '512:1000000:0.1,512:2000000:0.05,128:10000000:0.01' },
+    curve: { type: 'boolean', default: false },
+    accuracy: { type: 'boolean', default: false },
+    child: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -35,69 +41,89 @@ if (a.backend === 'tensorflow') require('@tensorflow/tfjs-node');
 if (a.backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
 await tf.setBackend(a.backend);
 const n = Number(a.n);
-const d = Number(a.d);
-const big = Number(a.classes);
-const rate = Number(a.rate);
-const full = Number(a['full-classes']);
 const reps = Number(a.reps);
-const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const gib = (b) => (b / 2 ** 30).toFixed(2);
+const sorted = (xs) => [...xs].sort((p, q) => p - q);
+const median = (xs) => sorted(xs)[Math.floor(xs.length / 2)];
+const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 
-async function time(step) {
-  for (let i = 0; i < 2; i++) (await step()).dispose(); // warm-up (and Partial FC's momentum buffer)
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    let last = null;
-    for (let i = 0; i < 3; i++) {
-      last?.dispose();
-      last = step();
-    }
-    await last.data();
-    last.dispose();
-    samples.push((performance.now() - t0) / 3);
+/** ms per step over 3 steps ended by a device read. */
+async function time(step, steps = 3) {
+  const t0 = performance.now();
+  let last = null;
+  for (let i = 0; i < steps; i++) {
+    last?.dispose();
+    last = step();
   }
-  return median(samples);
+  await last.data();
+  last.dispose();
+  return (performance.now() - t0) / steps;
 }
 
-async function fullRow(variant, c) {
-  const before = tf.memory().numBytes;
-  const { step, dispose } = makeStep(tf, margin, variant, { n, d, c });
-  const ms = await time(step);
-  const held = tf.memory().numBytes - before;
-  dispose();
-  return { variant, classes: c, sampled: c, ms, heldBytes: held };
-}
-
-async function partialRow(c, sampleRate) {
-  const before = tf.memory().numBytes;
+function partialStep(c, d, rate) {
   const x = tf.variable(tf.randomNormal([n, d], 0, 1, 'float32', 1));
   const labels = tf.randomUniform([n], 0, c, 'int32', 2);
-  const head = margin.layers.partialFC({
-    numClasses: c,
-    sampleRate,
-    seed: 3,
-    checkInputs: false,
-    momentum: Number(a.momentum),
-  });
-  const tInit = performance.now();
-  head.apply([x, labels]).dispose(); // builds the [C, D] centers
-  const initMs = performance.now() - tInit;
+  const head = margin.layers.partialFC({ numClasses: c, sampleRate: rate, seed: 3, checkInputs: false });
+  const t0 = performance.now();
+  head.apply([x, labels]).dispose(); // builds the centers
+  const initMs = performance.now() - t0;
   const tap = head.trainableWeights[0].read();
   const optimizer = tf.train.sgd(1e-3);
   const step = () => optimizer.minimize(() => tf.mean(head.apply([x, labels], { training: true })), true, [x, tap]);
-  const ms = await time(step);
-  const held = tf.memory().numBytes - before;
-  optimizer.dispose();
-  head.dispose();
-  tf.dispose([x, labels]);
-  return { variant: 'partialFC', classes: c, sampled: head.sampleSize(n), ms, heldBytes: held, initMs };
+  const dispose = () => {
+    optimizer.dispose();
+    head.dispose();
+    tf.dispose([x, labels]);
+  };
+  return { step, dispose, initMs, sampled: head.sampleSize(n), store: head.centerStoreKind };
+}
+
+async function child(spec) {
+  const [d, c, rate] = spec.split(':').map(Number);
+  const rssBase = process.memoryUsage().rss;
+  const pfc = partialStep(c, d, rate);
+  for (let i = 0; i < 3; i++) await time(pfc.step, 1); // warm-up; momentum allocated
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  const s = pfc.sampled;
+  const floor = makeStep(tf, margin, 'floor', { n, d, c: s });
+  const arc = makeStep(tf, margin, 'arcFace', { n, d, c: s });
+  for (const v of [floor, arc]) for (let i = 0; i < 2; i++) await time(v.step, 1);
+  const ms = { floor: [], arcFace: [], partialFC: [] };
+  for (let r = 0; r < reps; r++) {
+    ms.floor.push(await time(floor.step));
+    ms.arcFace.push(await time(arc.step));
+    ms.partialFC.push(await time(pfc.step));
+  }
+  const numTensors = tf.memory().numTensors;
+  await time(pfc.step);
+  const leaked = tf.memory().numTensors - numTensors;
+  pfc.dispose();
+  floor.dispose();
+  arc.dispose();
+  const ratios = ms.partialFC.map((v, i) => v / ms.arcFace[i]);
+  return {
+    d,
+    classes: c,
+    sampleRate: rate,
+    sampled: s,
+    store: pfc.store,
+    initMs: pfc.initMs,
+    ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, { ...spread(v), all: v }])),
+    ratioVsArcFace: spread(ratios),
+    spreadPartialFC: Math.max(...ms.partialFC) / Math.min(...ms.partialFC),
+    tableBytes: c * d * 4,
+    optimizerBytes: c * d * 4,
+    peakRssBytes: peakRss,
+    baseRssBytes: rssBase,
+    leakedTensorsPerStep: leaked / 3,
+  };
 }
 
 /**
- * Equal accuracy where both fit: 1,000 synthetic identities (Gaussian clusters in 64-d with noise σ = 1.3, 8 training and
- * 4 held-out samples each) learned through a trainable dense layer by full softmax (sampleRate 1)
- * and by Partial FC at `rate`, 30 epochs each; accuracy of the margin-free logits on the held-out samples.
+ * Equal accuracy where both fit: 1,000 synthetic identities (Gaussian clusters in 64-d, noise
+ * σ = 1.3, 8 training and 4 held-out samples each) learned through a trainable dense layer by full
+ * softmax (sampleRate 1) and by Partial FC at 0.1, 30 epochs each; held-out accuracy of the
+ * margin-free logits.
  */
 async function accuracyRow(sampleRate) {
   const c = 1000;
@@ -132,39 +158,52 @@ async function accuracyRow(sampleRate) {
   return { sampleRate, accuracy, seconds };
 }
 
-console.log(
-  `backend ${tf.getBackend()}  N=${n} D=${d}  Partial FC momentum ${a.momentum}  ${new Date().toISOString()}`,
-);
-const rows = [];
-if (!a['skip-speed']) {
-  rows.push(await fullRow('floor', full));
-  rows.push(await fullRow('arcFace', full));
-  rows.push(await partialRow(full, rate));
-  rows.push(await partialRow(big, rate));
-  const floorMs = rows[0].ms;
-  const arcMs = rows[1].ms;
-  console.log(
-    `\n| step | classes C | centers per step | ms / step | vs floor @ C=${full} | vs ArcFace @ C=${full} | tensors held |`,
-  );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    console.log(
-      `| ${r.variant} | ${r.classes.toLocaleString('en')} | ${r.sampled.toLocaleString('en')} | ${r.ms.toFixed(0)} | ${(r.ms / floorMs).toFixed(2)}× | ${(r.ms / arcMs).toFixed(2)}× | ${gib(r.heldBytes)} |`,
-    );
-  }
-  console.log(`\ncenters initialization at C=${big}: ${(rows[3].initMs / 1000).toFixed(1)} s`);
+if (a.child) {
+  process.stdout.write(`RESULT ${JSON.stringify(await child(a.child))}\n`);
+  process.exit(0);
 }
-const accuracy = [await accuracyRow(1), await accuracyRow(rate)];
-console.log('\n| 1,000 identities, 64-d | sampleRate | held-out accuracy | training time |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const r of accuracy)
+
+const tables = [...(a.curve ? ['512:100000:1', '512:500000:0.2'] : []), ...a.tables.split(',')];
+console.log(`backend ${tf.getBackend()}  N=${n}  reps=${reps}  ${new Date().toISOString()}`);
+const rows = [];
+for (const spec of tables) {
+  const run = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--backend', a.backend, '--n', a.n, '--reps', a.reps, '--child', spec],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) {
+    console.log(`table ${spec}: failed (exit ${run.status})\n${run.stderr.split('\n').slice(-15).join('\n')}`);
+    continue;
+  }
+  const r = JSON.parse(line.slice(7));
+  rows.push(r);
+  const f = (m) => `${m.min.toFixed(0)} / ${m.median.toFixed(0)} / ${m.max.toFixed(0)}`;
   console.log(
-    `| ${r.sampleRate === 1 ? 'full softmax' : 'Partial FC'} | ${r.sampleRate} | ${(100 * r.accuracy).toFixed(1)}% | ${r.seconds.toFixed(1)} s |`,
+    `D=${r.d} C=${r.classes.toLocaleString('en')} r=${r.sampleRate} S=${r.sampled.toLocaleString('en')} [${r.store}]: ` +
+      `PFC ${f(r.ms.partialFC)} ms, ArcFace@S ${f(r.ms.arcFace)} ms, floor@S ${f(r.ms.floor)} ms (min / median / max); ` +
+      `PFC/ArcFace median ${r.ratioVsArcFace.median.toFixed(2)}× (${r.ratioVsArcFace.min.toFixed(2)}–${r.ratioVsArcFace.max.toFixed(2)}); ` +
+      `PFC max/min ${r.spreadPartialFC.toFixed(2)}; peak RSS ${gib(r.peakRssBytes)} GiB vs table + momentum ${gib(r.tableBytes + r.optimizerBytes)} GiB; init ${(r.initMs / 1000).toFixed(1)} s`,
   );
-const peak = process.resourceUsage().maxRSS * 1024;
-console.log(`\npeak resident set of the process: ${gib(peak)}`);
-if (a.json)
-  writeFileSync(
-    a.json,
-    JSON.stringify({ backend: tf.getBackend(), n, d, rows, accuracy, peakRssBytes: peak }, null, 1),
+}
+console.log(
+  '\n| D | classes C | sampleRate | centers per step S | store | Partial FC ms (min / median / max) | ArcFace at C = S ms | floor at C = S ms | Partial FC / ArcFace (median, range) | Partial FC max/min | peak RSS | table + momentum | init |',
+);
+console.log('| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const f = (m) => `${m.min.toFixed(0)} / ${m.median.toFixed(0)} / ${m.max.toFixed(0)}`;
+  console.log(
+    `| ${r.d} | ${r.classes.toLocaleString('en')} | ${r.sampleRate} | ${r.sampled.toLocaleString('en')} | ${r.store} | ${f(r.ms.partialFC)} | ${f(r.ms.arcFace)} | ${f(r.ms.floor)} | ${r.ratioVsArcFace.median.toFixed(2)}× (${r.ratioVsArcFace.min.toFixed(2)}–${r.ratioVsArcFace.max.toFixed(2)}) | ${r.spreadPartialFC.toFixed(2)} | ${gib(r.peakRssBytes)} GiB | ${gib(r.tableBytes + r.optimizerBytes)} GiB | ${(r.initMs / 1000).toFixed(1)} s |`,
   );
+}
+const accuracy = a.accuracy ? [await accuracyRow(1), await accuracyRow(0.1)] : [];
+if (accuracy.length > 0) {
+  console.log('\n| 1,000 identities, 64-d | sampleRate | held-out accuracy | training time |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of accuracy)
+    console.log(
+      `| ${r.sampleRate === 1 ? 'full softmax' : 'Partial FC'} | ${r.sampleRate} | ${(100 * r.accuracy).toFixed(1)}% | ${r.seconds.toFixed(1)} s |`,
+    );
+}
+if (a.json) writeFileSync(a.json, JSON.stringify({ backend: tf.getBackend(), n, reps, rows, accuracy }, null, 1));

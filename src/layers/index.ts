@@ -37,3 +37,4 @@ export { CircleHead, circleHead, type CircleHeadArgs } from './circleHead';
 export { embeddingModel } from './embeddingModel';
 export type { LambdaSchedule } from './lambdaSchedule';
 export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';
+export type { CenterStoreKind } from './centers/centerStore';

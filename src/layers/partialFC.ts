@@ -12,7 +12,12 @@ import {
   unitFraction,
 } from '../internal/validate';
 import { crossEntropyFromLogits } from '../losses/crossEntropyCore';
-import { marginLogits } from '../ops/marginLogits';
+import { marginLogits, type MarginLogitsInternalOptions } from '../ops/marginLogits';
+import { canReadSync } from '../internal/syncRead';
+import type { CenterStore, CenterStoreKind } from './centers/centerStore';
+import { CenterStoreVariable, glorotRows } from './centers/centerStoreVariable';
+import { ClassSampler } from './centers/classSampler';
+import { createCenterStore } from './centers/createCenterStore';
 import { MarginSoftmaxHead } from './marginSoftmaxHead';
 import { MarginArgumentError } from '../internal/errors';
 import { combinedAngularMargin } from '../ops/margins/angularMargin';
@@ -52,6 +57,12 @@ export interface PartialFCArgs extends LayerArgs {
   checkInputs?: boolean;
   /** Seed of the centers' initializer and of the negative sampling. Default: random. */
   seed?: number | null;
+  /**
+   * Where the `[C, D]` centers and their momentum live (see {@link CenterStoreKind}). Default
+   * `'auto'`: TensorFlow resource variables on tfjs-node, JavaScript typed arrays on cpu, wasm and
+   * webgl (both `O(S·D)` per step), one tfjs tensor on webgpu (`O(C·D)` per step).
+   */
+  centerStore?: CenterStoreKind;
 }
 
 const KEYS = [
@@ -67,7 +78,10 @@ const KEYS = [
   'weightDecay',
   'checkInputs',
   'seed',
+  'centerStore',
 ] as const;
+
+const STORE_KINDS: readonly CenterStoreKind[] = ['auto', 'host', 'tensorflow', 'tensor'];
 
 /**
  * Partial FC (An et al. 2022, "Killing Two Birds with One Stone: Efficient and Robust Training of
@@ -83,14 +97,23 @@ const KEYS = [
  * `losses.precomputedLoss`, and pass anything of batch size, e.g. the labels, as targets); applied to
  * embeddings alone it returns the margin-free logits `s cos θ_j` over all classes.
  *
- * The centers (weight `centers`, `[numClasses, D]`, row `c` for class `c`) are not trained by the
+ * The centers (weight `centres`, `[numClasses, D]`, row `c` for class `c`) are not trained by the
  * model's optimizer: a tfjs optimizer would keep state and write updates for the whole `[C, D]`
- * matrix every step. They take their own SGD step (momentum, weight decay, as insightface trains
- * them) inside the backward pass, on the sampled rows only: gather the sampled rows (forward only,
- * so no `gather` gradient is needed, which wasm lacks), compute their gradient analytically
- * ({@link ops.marginLogits}), scatter the updated rows back (`tensorScatterUpdate`, on every
- * backend). The trainable scalar `update_tap` (always 0) exists only so tfjs routes that backward
- * pass through this layer. Momentum is training state and is not saved.
+ * matrix every step. They live in a center store (`centerStore`) and take their own SGD step
+ * (momentum, weight decay, as insightface trains them) inside the backward pass, on the sampled
+ * rows only: the step's rows are gathered into one `[S, D]` tensor, their gradient comes from
+ * {@link ops.marginLogits} (the weight decay folded into it), and the store updates those rows in
+ * place, so a step costs `O(S·D)` whatever `C` is (except the `'tensor'` store of webgpu). The
+ * classes are sampled on the host from the labels: positives, then uniform others without
+ * replacement, `O(S)` (on webgpu on the device, `O(C)`). The trainable scalar `update_tap` (always 0)
+ * exists only so tfjs routes that backward pass through this layer.
+ *
+ * Saving: `model.save` and `getWeights` read the `centres` weight, which materializes the whole
+ * `[C, D]` table as one tensor (kept until the next training step); `tf.loadLayersModel` and
+ * `setWeights` write it back into the store. tfjs then encodes every weight into one buffer, so a
+ * save holds the table about three times over; for tables near the memory limit, save the rows in
+ * ranges with {@link PartialFC.readCenters} and restore them with {@link PartialFC.writeCenters}.
+ * Momentum is training state and is not saved.
  */
 export class PartialFC extends tfl.layers.Layer {
   static className = 'TfjsMarginPartialFC';
@@ -106,9 +129,11 @@ export class PartialFC extends tfl.layers.Layer {
   readonly seed: number | null;
   /** The centers' learning rate; change it with {@link setLearningRate} (e.g. from a schedule). */
   learningRate: number;
-  private centers: tfl.LayerVariable | null = null;
+  /** Where the centers live, as configured (`'auto'` resolves when the layer is built). */
+  readonly centerStore: CenterStoreKind;
+  private centers: CenterStoreVariable | null = null;
   private tap: tfl.LayerVariable | null = null;
-  private velocity: tf.Variable | null = null;
+  private readonly sampler: ClassSampler;
   private readonly psi: TargetMargin;
   /** The head whose margin is used, or `null` for the combined margin. */
   readonly marginHead: MarginSoftmaxHead | null;
@@ -133,6 +158,22 @@ export class PartialFC extends tfl.layers.Layer {
     this.psi = combinedAngularMargin(this.m1, this.m2, this.m3);
     this.marginHead = marginHeadArg(where, args, this.numClasses);
     this.inputs = new HeadInputs(where, this.numClasses);
+    const store = args.centerStore ?? 'auto';
+    if (!STORE_KINDS.includes(store)) {
+      throw new MarginArgumentError(
+        where,
+        'centerStore',
+        `one of ${STORE_KINDS.map((k) => `'${k}'`).join(', ')}`,
+        store,
+      );
+    }
+    this.centerStore = store;
+    this.sampler = new ClassSampler(this.numClasses, this.seed === null ? null : this.seed + 1);
+  }
+
+  /** The store holding the centers once built: `'host'`, `'tensorflow'` or `'tensor'`. */
+  get centerStoreKind(): Exclude<CenterStoreKind, 'auto'> | null {
+    return this.centers?.store.kind ?? null;
   }
 
   /** Sets the centers' learning rate. */
@@ -148,9 +189,14 @@ export class PartialFC extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const d = this.inputs.embeddingSize(inputShape);
     checkWeightSize('PartialFC', 'numClasses', this.numClasses, d);
-    const init = tfl.initializers.glorotUniform(this.seed === null ? {} : { seed: this.seed });
+    const store = createCenterStore('PartialFC', this.centerStore, this.numClasses, d, () =>
+      glorotRows(this.numClasses, d, this.seed),
+    );
     // 'centres': the serialized weight name, kept so saved models keep loading.
-    this.centers = this.addWeight('centres', [this.numClasses, d], 'float32', init, undefined, false);
+    this.centers = new CenterStoreVariable(store, 'centres');
+    const own = this as unknown as { _nonTrainableWeights: tfl.LayerVariable[]; _addedWeightNames: string[] };
+    own._addedWeightNames.push('centres');
+    own._nonTrainableWeights.push(this.centers);
     this.tap = this.addWeight('update_tap', [], 'float32', tfl.initializers.zeros(), undefined, true);
     this.marginHead?.attachState((name, value) =>
       this.addWeight(name, [], 'float32', tfl.initializers.constant({ value }), undefined, false),
@@ -166,8 +212,8 @@ export class PartialFC extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const [embeddings, labelInput] = this.inputs.split(inputs);
-      const centers = this.inputs.built(this.centers, 'centers').read() as tf.Tensor2D;
-      const x = this.inputs.embeddings(embeddings, centers.shape[1]);
+      const store = this.inputs.built(this.centers, 'centers').store;
+      const x = this.inputs.embeddings(embeddings, store.dim);
       const n = x.shape[0];
       const options = {
         margin: this.psi,
@@ -181,73 +227,64 @@ export class PartialFC extends tfl.layers.Layer {
       };
       if (labelInput === null) {
         if (this.checkInputs) this.inputs.checkValues(x, null);
-        return marginLogits(x, centers, null, null, options);
+        return marginLogits(x, store.snapshot(), null, null, options);
       }
       const labels = this.inputs.labels(labelInput, n);
       if (this.checkInputs) this.inputs.checkValues(x, labelInput);
       const s = this.sampleSize(n);
-      const sampled = s === this.numClasses ? null : this.sample(labels, s);
-      const rows = sampled === null ? centers : tf.gather(centers, sampled.indices);
-      const local = sampled === null ? labels : (tf.gather(sampled.position, labels) as tf.Tensor1D);
+      const sampled = this.sample(labels, s);
       const training = kwargs['training'] === true;
-      const tapped = this.tapped(rows as tf.Tensor2D, sampled?.indices ?? null, training);
+      const tapped = this.tapped(store.gather(sampled.indices), sampled.indices, training);
       const strategy = this.marginHead?.marginStrategy(x, training) ?? null;
       const { lambda, ...call } = strategy ?? { lambda: null };
-      const logits = marginLogits(x, tapped, local, lambda, { ...options, ...call });
-      let loss = crossEntropyFromLogits(oneHotFloat(local, s), logits, 1);
+      const withDecay: MarginLogitsInternalOptions = { ...options, ...call, kernelDecay: this.weightDecay };
+      const logits = marginLogits(x, tapped, sampled.local, lambda, withDecay);
+      let loss = crossEntropyFromLogits(oneHotFloat(sampled.local, s), logits, 1);
       const extra = this.marginHead?.sampleRegularizer(x) ?? null;
       if (extra !== null) loss = tf.add(loss, extra);
       return tf.reshape(loss, [n, 1]);
     });
   }
 
-  /** All classes of the batch, then the largest of uniform random keys: `S` distinct classes, and each class's position among them. */
-  private sample(labels: tf.Tensor1D, s: number): { indices: tf.Tensor1D; position: tf.Tensor1D } {
+  /**
+   * The step's classes and each label's position among them: on the host ({@link ClassSampler})
+   * wherever labels can be read synchronously; on webgpu on the device (every class of the batch,
+   * then the largest of uniform random keys, `O(C)`, as insightface).
+   */
+  private sample(labels: tf.Tensor1D, s: number): { indices: Int32Array | tf.Tensor1D; local: tf.Tensor1D } {
     const c = this.numClasses;
+    if (canReadSync()) {
+      const { indices, local } = this.sampler.sample(labels.dataSync(), s);
+      return { indices, local: tf.tensor1d(local, 'int32') };
+    }
+    if (s === c) return { indices: tf.range(0, c, 1, 'int32') as tf.Tensor1D, local: labels };
     const keys = tf.randomUniform([c], 0, 1, 'float32', this.seed === null ? undefined : this.seed + ++this.draws);
     const marked = tf.tensorScatterUpdate(keys, tf.reshape(labels, [-1, 1]), tf.fill([labels.shape[0]], 2));
     const indices = tf.topk(marked, s, false).indices as tf.Tensor1D;
     const position = tf.scatterND(tf.reshape(indices, [-1, 1]), tf.range(0, s, 1, 'int32'), [c]) as tf.Tensor1D;
-    return { indices, position };
+    return { indices, local: tf.gather(position, labels) as tf.Tensor1D };
   }
 
-  /** Identity on the sampled rows whose backward pass applies the centers' SGD step to them. */
-  private tapped(rows: tf.Tensor2D, indices: tf.Tensor1D | null, training: boolean): tf.Tensor2D {
+  /** Identity on the sampled rows whose backward pass gives their gradient to the store's SGD step. */
+  private tapped(rows: tf.Tensor2D, indices: Int32Array | tf.Tensor1D, training: boolean): tf.Tensor2D {
     const tap = this.tap!.read();
+    const store = this.centers!.store;
     const f = withCustomGrad(([w], save) => {
       // Saved (kept) by tfjs until the backward pass; the call's own tensors are gone by then.
-      save(indices === null ? [w!] : [w!, indices]);
+      save(indices instanceof Int32Array ? [] : [indices]);
       return {
         value: tf.clone(w!), // the tap (second input) only routes the backward pass here
         gradFunc: (dy, saved) => {
-          if (training)
-            this.step(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, (saved[1] as tf.Tensor1D | undefined) ?? null);
-          // dy for the rows goes to the gather of the untrainable centers, where tfjs drops it.
+          if (training) {
+            const at = indices instanceof Int32Array ? indices : (saved[0] as tf.Tensor1D);
+            store.update(at, dy as tf.Tensor2D, { learningRate: this.learningRate, momentum: this.momentum });
+          }
+          // dy for the rows goes nowhere: they were read from the store, not from a tfjs variable.
           return [dy, tf.scalar(0)];
         },
       };
     });
     return f(rows, tap) as tf.Tensor2D;
-  }
-
-  /** SGD with momentum and weight decay on the sampled rows: `v ← μ v + g + λ w`, `w ← w − lr v`. */
-  private step(rows: tf.Tensor2D, grad: tf.Tensor2D, indices: tf.Tensor1D | null): void {
-    const centers = this.centers!;
-    tf.tidy(() => {
-      const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(rows, this.weightDecay)) : grad;
-      let v = g;
-      if (this.momentum > 0) {
-        this.velocity ??= tf.variable(tf.zeros(centers.shape as number[]), false);
-        const previous = indices === null ? this.velocity : tf.gather(this.velocity, indices);
-        v = tf.add(tf.mul(previous, this.momentum), g);
-        this.velocity.assign(
-          indices === null ? v : tf.tensorScatterUpdate(this.velocity, tf.reshape(indices, [-1, 1]), v),
-        );
-      }
-      const updated = tf.sub(rows, tf.mul(v, this.learningRate));
-      const all = centers.read();
-      centers.write(indices === null ? updated : tf.tensorScatterUpdate(all, tf.reshape(indices, [-1, 1]), updated));
-    });
   }
 
   /**
@@ -258,10 +295,74 @@ export class PartialFC extends tfl.layers.Layer {
     return this.inputs.validate(embeddings, labels);
   }
 
-  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
-    this.velocity?.dispose();
-    this.velocity = null;
-    return super.dispose();
+  /**
+   * Rows `[start, start + count)` of the centers as a `[count, D]` row-major float32 array (e.g. to
+   * save a table too large for `model.save` in pieces); asynchronous, so it works on every backend.
+   *
+   * @example
+   * ```ts
+   * const head = layers.partialFC({ numClasses: 1000, seed: 1 });
+   * tf.dispose(head.apply(tf.randomNormal([2, 16])) as tf.Tensor); // builds the centers
+   * const rows = await head.readCenters(0, 100); // 100 × 16 floats
+   * head.writeCenters(0, rows);
+   * ```
+   */
+  async readCenters(start: number, count: number): Promise<Float32Array> {
+    const store = this.builtStore('readCenters');
+    const [from, n] = this.rowRange('readCenters', start, count, store);
+    const rows = store.gather(rangeOf(from, n));
+    try {
+      return (await rows.data()) as Float32Array;
+    } finally {
+      rows.dispose();
+    }
+  }
+
+  /**
+   * Writes rows `[start, start + rows.length / D)` of the centers (e.g. from {@link readCenters});
+   * the momentum is kept.
+   *
+   * @example
+   * ```ts
+   * const head = layers.partialFC({ numClasses: 10, seed: 1 });
+   * tf.dispose(head.apply(tf.randomNormal([2, 4])) as tf.Tensor);
+   * head.writeCenters(3, new Float32Array([1, 0, 0, 0])); // class 3's center
+   * ```
+   */
+  writeCenters(start: number, rows: Float32Array): void {
+    const store = this.builtStore('writeCenters');
+    if (!(rows instanceof Float32Array) || rows.length % store.dim !== 0) {
+      throw new MarginArgumentError(
+        'PartialFC.writeCenters',
+        'rows',
+        `a Float32Array of whole rows of ${store.dim}`,
+        rows,
+      );
+    }
+    const [from, n] = this.rowRange('writeCenters', start, rows.length / store.dim, store);
+    if (n === 0) return;
+    if (n === store.rows) {
+      tf.tidy(() => store.assign(tf.tensor2d(rows, [n, store.dim])));
+      return;
+    }
+    store.replaceRows(rangeOf(from, n), rows);
+  }
+
+  private builtStore(method: string): CenterStore {
+    if (this.centers === null) {
+      throw new MarginArgumentError(`PartialFC.${method}`, 'this', 'a built layer (apply it once first)', 'unbuilt');
+    }
+    return this.centers.store;
+  }
+
+  private rowRange(method: string, start: number, count: number, store: CenterStore): [number, number] {
+    const where = `PartialFC.${method}`;
+    const from = integerAtLeast(where, 'start', start, 0);
+    const n = integerAtLeast(where, 'count', count, 0);
+    if (from + n > store.rows) {
+      throw new MarginArgumentError(where, 'count', `at most numClasses − start = ${store.rows - from}`, n);
+    }
+    return [from, n];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -278,10 +379,17 @@ export class PartialFC extends tfl.layers.Layer {
       weightDecay: this.weightDecay,
       checkInputs: this.checkInputs,
       seed: this.seed,
+      centerStore: this.centerStore,
     };
   }
 }
 registerLayer(PartialFC);
+
+function rangeOf(start: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = start + i;
+  return out;
+}
 
 /** The `margin` argument: a head instance, or a saved `{className, config}` of one. */
 function marginHeadArg(where: string, args: PartialFCArgs, numClasses: number): MarginSoftmaxHead | null {

@@ -135,8 +135,17 @@ export function marginLogits(
   return f(x, kernel) as tf.Tensor2D;
 }
 
+/**
+ * Package-internal options: `kernelDecay` λ adds `λ W` to the kernel's gradient (L2 weight decay of
+ * the centers, folded into the weight-norm term `W ⊙ q` at no `[C, D]` cost). Partial FC uses it; the
+ * value is unchanged, so the public op does not offer it.
+ */
+export interface MarginLogitsInternalOptions extends MarginLogitsOptions {
+  kernelDecay?: number;
+}
+
 /** The call's constants. */
-interface Plan extends MarginLogitsOptions {
+interface Plan extends MarginLogitsInternalOptions {
   n: number;
   classes: number;
   k: number;
@@ -156,6 +165,7 @@ function planOf(x: tf.Tensor2D, kernel: tf.Tensor2D, options: MarginLogitsOption
     rows,
     exact: options.gradient === 'exact',
     epsilon: squaredNormEpsilon(1e-12),
+    kernelDecay: (options as MarginLogitsInternalOptions).kernelDecay ?? 0,
   };
 }
 
@@ -448,7 +458,10 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
   if (target?.normSlope != null) dx = tf.add(dx, tf.mul(xn, tf.expandDims(tf.mul(dyTarget!, target.normSlope), 1)));
   const linear = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
   let dw = linear;
+  const decay = plan.kernelDecay ?? 0;
+  if (q !== null && decay > 0) q = tf.sub(q, decay);
   if (q !== null) dw = rows ? tf.sub(linear, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(linear, tf.mul(w, q));
+  else if (decay > 0) dw = tf.add(linear, tf.mul(w, decay));
   return [dx, dw];
 }
 

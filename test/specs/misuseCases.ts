@@ -950,6 +950,50 @@ export const MISUSE_CASES: MisuseCase[] = [
     asyncRun: (mk) => mk.head(pfc).validateInputs(x24(mk), labels2(mk, 0, 3)),
   },
   {
+    id: 'partial-fc-center-store',
+    api: 'PartialFC',
+    misuse: "centerStore 'gpu' (not a store)",
+    argument: 'centerStore',
+    expected: /one of 'auto', 'host', 'tensorflow', 'tensor'/,
+    received: /gpu/,
+    run: () => layers.partialFC({ numClasses: 10, centerStore: 'gpu' as never }),
+  },
+  {
+    id: 'partial-fc-read-centers-range',
+    api: 'PartialFC.readCenters',
+    misuse: 'rows 3 to 7 of a 5-class table',
+    argument: 'count',
+    expected: /at most numClasses − start = 2/,
+    received: /5/,
+    run: async (mk) => {
+      const head = mk.layer(layers.partialFC({ numClasses: 5 }));
+      tf.dispose(head.apply(mk.zeros([2, 4])) as tf.Tensor);
+      return head.readCenters(3, 5);
+    },
+  },
+  {
+    id: 'partial-fc-write-centers-rows',
+    api: 'PartialFC.writeCenters',
+    misuse: '6 floats for rows of width 4',
+    argument: 'rows',
+    expected: /a Float32Array of whole rows of 4/,
+    received: /Float32Array|6/,
+    run: (mk) => {
+      const head = mk.layer(layers.partialFC({ numClasses: 5 }));
+      tf.dispose(head.apply(mk.zeros([2, 4])) as tf.Tensor);
+      head.writeCenters(0, new Float32Array(6));
+    },
+  },
+  {
+    id: 'partial-fc-centers-unbuilt',
+    api: 'PartialFC.readCenters',
+    misuse: 'reading the centers of a layer never applied',
+    argument: 'this',
+    expected: /a built layer/,
+    received: /unbuilt/,
+    run: (mk) => mk.layer(layers.partialFC({ numClasses: 5 })).readCenters(0, 1),
+  },
+  {
     id: 'head-unbuilt-kernel',
     api: 'MarginSoftmaxHead.call',
     misuse: 'calling a head whose kernel was never built',

@@ -1,16 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
 import { layers, losses, ops } from 'tfjs-margin';
 import { assert, expectClose, values } from '../harness/assert';
-import { spec } from '../harness/registry';
+import { spec, type SpecContext } from '../harness/registry';
 import { randomLabels, uniform } from '../harness/random';
 import { roundTrip } from '../harness/models';
 
 const M = { m1: 1, m2: 0.4, m3: 0.1 };
+
+type Store = NonNullable<layers.PartialFCArgs['centerStore']>;
+
+/** The center stores a backend offers: 'tensor' everywhere, 'host' wherever reads are synchronous, 'tensorflow' on tfjs-node. */
+function storesOn(backend: string): Exclude<Store, 'auto'>[] {
+  if (backend === 'webgpu') return ['tensor'];
+  return backend === 'tensorflow' ? ['tensor', 'host', 'tensorflow'] : ['tensor', 'host'];
+}
+
+/** What 'auto' resolves to. */
+function autoStore(backend: string): Exclude<Store, 'auto'> {
+  if (backend === 'tensorflow') return 'tensorflow';
+  return backend === 'webgpu' ? 'tensor' : 'host';
+}
 const SCALE = 8;
 
 /** The `[C, D]` centers of a Partial FC layer (getWeights lists trainable weights first). */
 function centersOf(head: layers.PartialFC): tf.Tensor {
-  return head.weights.find((w) => w.name.endsWith('centres'))!.read();
+  return head.weights.find((w) => /centres(_\d+)?$/.test(w.name))!.read();
 }
 
 /** A model that is just the Partial FC loss on fixed embeddings (one trainable scalar: its tap). */
@@ -45,8 +59,14 @@ function fullReference(x: tf.Tensor2D, labels: number[], kernel: tf.Tensor2D, c:
 
 spec(
   'partialFC',
-  'sampleRate 1 is the combined-margin softmax loss, and its centers take SGD-momentum steps with the exact gradient',
+  'sampleRate 1 is the combined-margin softmax loss, and its centers take SGD-momentum steps with the exact gradient, in every center store',
   async (ctx) => {
+    for (const centerStore of storesOn(ctx.backend)) await exactSteps(ctx, centerStore);
+  },
+);
+
+async function exactSteps(ctx: SpecContext, centerStore: Store): Promise<void> {
+  {
     const n = 6;
     const d = 5;
     const c = 7;
@@ -57,19 +77,25 @@ spec(
     const labels = randomLabels(12, n, c);
     const y = tf.tensor2d(labels, [n, 1]);
     const { model, head, optimizer } = lossModel(
-      { numClasses: c, sampleRate: 1, learningRate: lr, momentum, weightDecay },
+      { numClasses: c, sampleRate: 1, learningRate: lr, momentum, weightDecay, centerStore },
       d,
     );
     const w0 = centersOf(head).clone() as tf.Tensor2D; // [C, D]
     const ref0 = tf.tidy(() => fullReference(x, labels, tf.transpose(w0) as tf.Tensor2D, c));
     const predicted = tf.tidy(() => tf.reshape(model.predict([x, y]) as tf.Tensor, [n]));
-    await expectClose(predicted, ref0.perSample, ctx.tol, 'per-sample loss');
+    assert(head.centerStoreKind === centerStore, `store ${head.centerStoreKind}, asked ${centerStore}`);
+    await expectClose(predicted, ref0.perSample, ctx.tol, `${centerStore}: per-sample loss`);
     predicted.dispose();
     // Two steps: the second checks the momentum buffer.
     await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
     const g1 = tf.tidy(() => tf.add(tf.transpose(ref0.grad), tf.mul(w0, weightDecay)));
     const w1 = tf.tidy(() => tf.sub(w0, tf.mul(g1, lr)));
-    await expectClose(centersOf(head), w1, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'centers after step 1');
+    await expectClose(
+      centersOf(head),
+      w1,
+      { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol },
+      `${centerStore}: centers after step 1`,
+    );
     const ref1 = tf.tidy(() => fullReference(x, labels, tf.transpose(w1) as tf.Tensor2D, c));
     await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
     const w2 = tf.tidy(() => {
@@ -80,15 +106,15 @@ spec(
       centersOf(head),
       w2,
       { rtol: ctx.tol.gradRtol, atol: 3 * ctx.tol.gradAtol },
-      'centers after step 2',
+      `${centerStore}: centers after step 2`,
     );
     const tap = await values(head.weights.find((v) => v.name.endsWith('update_tap'))!.read());
     assert(tap[0] === 0, `update_tap moved to ${tap[0]}`);
     tf.dispose([x, y, w0, w1, w2, g1, ref0.perSample, ref0.grad, ref1.perSample, ref1.grad]);
     model.dispose();
     optimizer.dispose();
-  },
-);
+  }
+}
 
 spec('partialFC', 'sampling: a step touches exactly S centers, every class of the batch among them', async (ctx) => {
   const n = 4;
@@ -325,3 +351,130 @@ spec('partialFC', "a head's margin and state are saved and restored with the mod
   model.dispose();
   loaded.dispose();
 });
+
+/** Trains a small Partial FC for three steps (sampling, momentum, weight decay) and returns its centers and losses after each. */
+async function threeSteps(centerStore: Store) {
+  const n = 6;
+  const d = 4;
+  const c = 20;
+  const x = tf.tensor2d(uniform(51, n * d, -2, 2), [n, d]);
+  const y = tf.tensor2d([3, 17, 3, 9, 0, 19], [n, 1]);
+  const { model, head, optimizer } = lossModel(
+    { numClasses: c, sampleRate: 0.3, learningRate: 0.5, momentum: 0.9, weightDecay: 0.01, centerStore },
+    d,
+  );
+  const centers: number[][] = [await values(centersOf(head))];
+  const losses: number[] = [];
+  const counts: number[] = [];
+  for (let step = 0; step < 3; step++) {
+    const h = await model.fit([x, y], y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+    losses.push(h.history['loss']![0] as number);
+    centers.push(await values(centersOf(head)));
+    counts.push(tf.memory().numTensors);
+  }
+  const kind = head.centerStoreKind;
+  tf.dispose([x, y]);
+  model.dispose();
+  optimizer.dispose();
+  return { centers, losses, counts, kind };
+}
+
+spec(
+  'partialFC',
+  "every center store gives the 'tensor' store's numbers (sampling, momentum, weight decay), runs repeat under a seed, memory flat",
+  async (ctx) => {
+    const reference = await threeSteps('tensor');
+    const again = await threeSteps('tensor');
+    reference.centers.forEach((w, i) =>
+      assert(
+        w.every((v, j) => v === again.centers[i]![j]),
+        `the same seed gave different centers after step ${i}`,
+      ),
+    );
+    const stepsDiffer = reference.centers[3]!.some((v, j) => v !== reference.centers[0]![j]);
+    assert(stepsDiffer, 'the centers never moved');
+    for (const store of storesOn(ctx.backend)) {
+      const run = await threeSteps(store);
+      assert(run.kind === store, `store ${run.kind}, asked ${store}`);
+      assert(
+        run.counts.every((v) => v === run.counts[0]),
+        `${store}: numTensors not flat over steps: ${run.counts.join(', ')}`,
+      );
+      for (let i = 0; i < run.centers.length; i++) {
+        await expectClose(
+          run.centers[i]!,
+          reference.centers[i]!,
+          { rtol: ctx.tol.gradRtol, atol: 3 * ctx.tol.gradAtol },
+          `${store}: centers after step ${i}`,
+        );
+      }
+      run.losses.forEach((l, i) =>
+        assert(
+          Math.abs(l - reference.losses[i]!) <= ctx.tol.gradRtol * Math.abs(l) + ctx.tol.gradAtol * 10,
+          `${store}: loss of step ${i} ${l} vs ${reference.losses[i]}`,
+        ),
+      );
+    }
+    const auto = await threeSteps('auto');
+    // Fails loudly if tfjs-node's TensorFlow store (or the host store) silently stops being used.
+    assert(auto.kind === autoStore(ctx.backend), `'auto' resolved to ${auto.kind} on ${ctx.backend}`);
+    for (const store of ['host', 'tensorflow'] as const) {
+      if (storesOn(ctx.backend).includes(store)) continue;
+      let message = '';
+      try {
+        tf.tidy(() => void layers.partialFC({ numClasses: 4, centerStore: store }).apply(tf.zeros([2, 3])));
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      assert(message.includes('centerStore'), `centerStore '${store}' on ${ctx.backend}: ${message || 'no error'}`);
+    }
+  },
+);
+
+spec(
+  'partialFC',
+  'the centers are saved and restored with the model, and read and written by row ranges',
+  async (ctx) => {
+    const d = 3;
+    const c = 12;
+    const input = tf.input({ shape: [d] });
+    const label = tf.input({ shape: [1] });
+    const head = layers.partialFC({ numClasses: c, sampleRate: 0.5, seed: 8 });
+    const model = tf.model({ inputs: [input, label], outputs: head.apply([input, label]) as tf.SymbolicTensor });
+    const optimizer = tf.train.sgd(0.1);
+    model.compile({ optimizer, loss: losses.precomputedLoss });
+    const xs = tf.tensor2d(uniform(61, 6 * d), [6, d]);
+    const ys = tf.tensor2d([0, 1, 2, 3, 11, 0], [6, 1]);
+    await model.fit([xs, ys], ys, { epochs: 2, batchSize: 6, verbose: 0 });
+    const trained = await values(centersOf(head));
+    const { loaded } = await roundTrip(model);
+    const restored = loaded.layers.find((l) => l instanceof layers.PartialFC) as layers.PartialFC;
+    assert(restored.centerStoreKind === autoStore(ctx.backend), `restored store ${restored.centerStoreKind}`);
+    const back = await values(centersOf(restored));
+    assert(
+      back.every((v, i) => v === trained[i]),
+      'restored centers differ from the saved ones',
+    );
+    // Row ranges: rows 4..8 of the trained table written into the restored one's rows 0..4.
+    const rows = await head.readCenters(4, 5);
+    assert(rows.length === 5 * d, `readCenters length ${rows.length}`);
+    rows.forEach((v, i) => assert(v === trained[4 * d + i], `readCenters value ${i}`));
+    restored.writeCenters(0, rows);
+    const written = await values(centersOf(restored));
+    written.forEach((v, i) => assert(v === (i < 5 * d ? rows[i] : trained[i]), `after writeCenters, value ${i}: ${v}`));
+    // The restored layer trains on.
+    const optimizer2 = tf.train.sgd(0.1);
+    loaded.compile({ optimizer: optimizer2, loss: losses.precomputedLoss });
+    await loaded.fit([xs, ys], ys, { epochs: 1, batchSize: 6, verbose: 0 });
+    optimizer2.dispose();
+    const moved = await values(centersOf(restored));
+    assert(
+      moved.some((v, i) => v !== written[i]),
+      'the restored centers did not train',
+    );
+    tf.dispose([xs, ys]);
+    model.dispose();
+    loaded.dispose();
+    optimizer.dispose();
+  },
+);

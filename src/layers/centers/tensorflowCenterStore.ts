@@ -1,0 +1,207 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CenterStep, type CenterStore, checkTableShape, type RowFiller, rowsPerChunk } from './centerStore';
+
+/** The part of tfjs-node's backend this store uses: TensorFlow eager ops by name. */
+interface EagerBackend {
+  binding: Record<string, number>;
+  executeSingleOutput(name: string, attrs: EagerAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: EagerAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
+}
+interface EagerAttr {
+  name: string;
+  type: number;
+  value: number | boolean | string | number[];
+}
+
+let counter = 0;
+
+/** The backend when it runs TensorFlow ops by name (tfjs-node), else `null`. */
+export function eagerBackend(): EagerBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const backend = tf.backend() as unknown as Partial<EagerBackend>;
+  const binding = backend.binding;
+  if (
+    typeof backend.executeSingleOutput !== 'function' ||
+    typeof backend.executeMultipleOutputs !== 'function' ||
+    binding === undefined ||
+    ['TF_ATTR_TYPE', 'TF_ATTR_SHAPE', 'TF_ATTR_STRING', 'TF_ATTR_BOOL', 'TF_ATTR_INT', 'TF_FLOAT', 'TF_INT32'].some(
+      (k) => typeof binding[k] !== 'number',
+    )
+  ) {
+    return null;
+  }
+  return backend as EagerBackend;
+}
+
+/**
+ * Partial FC's centers in TensorFlow resource variables (see {@link CenterStoreKind}
+ * `'tensorflow'`): `ResourceGather` reads the sampled rows, `ResourceSparseApplyMomentum` (or
+ * `ResourceScatterSub` without momentum) updates them in place, inside TensorFlow. The variables
+ * are destroyed with the store.
+ */
+export class TensorFlowCenterStore implements CenterStore {
+  readonly kind = 'tensorflow' as const;
+  private readonly table: tf.Tensor;
+  private velocity: tf.Tensor | null = null;
+  private cached: tf.Tensor2D | null = null;
+
+  constructor(
+    private readonly backend: EagerBackend,
+    readonly rows: number,
+    readonly dim: number,
+    fill: RowFiller,
+  ) {
+    this.table = this.variable(0);
+    try {
+      const chunkRows = rowsPerChunk(dim, 2 ** 24);
+      for (let r = 0; r < rows; r += chunkRows) {
+        const count = Math.min(chunkRows, rows - r);
+        const chunk = new Float32Array(count * dim);
+        fill(chunk);
+        this.replaceRows(
+          Int32Array.from({ length: count }, (_, i) => r + i),
+          chunk,
+        );
+      }
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  gather(indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const at = indices instanceof Int32Array ? tf.tensor1d(indices, 'int32') : indices;
+      return this.backend.executeSingleOutput(
+        'ResourceGather',
+        [
+          { name: 'batch_dims', type: this.attr('TF_ATTR_INT'), value: 0 },
+          { name: 'validate_indices', type: this.attr('TF_ATTR_BOOL'), value: true },
+          this.type('dtype'),
+          this.type('Tindices', 'TF_INT32'),
+        ],
+        [this.table, at],
+      ) as tf.Tensor2D;
+    });
+  }
+
+  snapshot(): tf.Tensor2D {
+    this.cached ??= tf.keep(
+      this.backend.executeSingleOutput('ReadVariableOp', [this.type('dtype')], [this.table]) as tf.Tensor2D,
+    );
+    return this.cached;
+  }
+
+  update(indices: Int32Array | tf.Tensor1D, grad: tf.Tensor2D, step: CenterStep): void {
+    // A live snapshot shares the variable's buffer: TensorFlow would copy the whole table first.
+    this.invalidate();
+    tf.tidy(() => {
+      const at = indices instanceof Int32Array ? tf.tensor1d(indices, 'int32') : indices;
+      if (step.momentum > 0) {
+        this.velocity ??= this.variable(0);
+        this.run(
+          'ResourceSparseApplyMomentum',
+          [
+            this.type('T'),
+            this.type('Tindices', 'TF_INT32'),
+            { name: 'use_locking', type: this.attr('TF_ATTR_BOOL'), value: false },
+            { name: 'use_nesterov', type: this.attr('TF_ATTR_BOOL'), value: false },
+          ],
+          [this.table, this.velocity, tf.scalar(step.learningRate), grad, at, tf.scalar(step.momentum)],
+        );
+      } else {
+        this.run(
+          'ResourceScatterSub',
+          [this.type('dtype'), this.type('Tindices', 'TF_INT32')],
+          [this.table, at, tf.mul(grad, step.learningRate)],
+        );
+      }
+    });
+  }
+
+  replaceRows(indices: Int32Array, values: Float32Array): void {
+    this.invalidate();
+    tf.tidy(() =>
+      this.run(
+        'ResourceScatterUpdate',
+        [this.type('dtype'), this.type('Tindices', 'TF_INT32')],
+        [this.table, tf.tensor1d(indices, 'int32'), tf.tensor2d(values, [indices.length, this.dim])],
+      ),
+    );
+  }
+
+  assign(values: tf.Tensor): void {
+    checkTableShape('PartialFC centers', values, this.rows, this.dim);
+    this.invalidate();
+    this.assignVariable(this.table, values);
+  }
+
+  dispose(): void {
+    this.invalidate();
+    for (const handle of [this.table, this.velocity]) {
+      if (handle === null || handle.isDisposed) continue;
+      try {
+        this.run(
+          'DestroyResourceOp',
+          [{ name: 'ignore_lookup_error', type: this.attr('TF_ATTR_BOOL'), value: true }],
+          [handle],
+        );
+      } finally {
+        handle.dispose();
+      }
+    }
+    this.velocity = null;
+  }
+
+  private invalidate(): void {
+    this.cached?.dispose();
+    this.cached = null;
+  }
+
+  /** A new resource variable `[rows, dim]` filled with `value`. */
+  private variable(value: number): tf.Tensor {
+    const handle = tf.keep(
+      this.backend.executeSingleOutput(
+        'VarHandleOp',
+        [
+          { name: 'container', type: this.attr('TF_ATTR_STRING'), value: '' },
+          { name: 'shared_name', type: this.attr('TF_ATTR_STRING'), value: `tfjs_margin_centers_${++counter}` },
+          this.type('dtype'),
+          { name: 'shape', type: this.attr('TF_ATTR_SHAPE'), value: [this.rows, this.dim] },
+        ],
+        [],
+      ),
+    );
+    tf.tidy(() =>
+      this.assignVariable(
+        handle,
+        this.backend.executeSingleOutput(
+          'Fill',
+          [this.type('T'), this.type('index_type', 'TF_INT32')],
+          [tf.tensor1d([this.rows, this.dim], 'int32'), tf.scalar(value)],
+        ),
+      ),
+    );
+    return handle;
+  }
+
+  private assignVariable(handle: tf.Tensor, values: tf.Tensor): void {
+    this.run(
+      'AssignVariableOp',
+      [this.type('dtype'), { name: 'validate_shape', type: this.attr('TF_ATTR_BOOL'), value: false }],
+      [handle, values],
+    );
+  }
+
+  private run(name: string, attrs: EagerAttr[], inputs: tf.Tensor[]): void {
+    this.backend.executeMultipleOutputs(name, attrs, inputs, 0);
+  }
+
+  private attr(kind: string): number {
+    return this.backend.binding[kind]!;
+  }
+
+  private type(name: string, dtype = 'TF_FLOAT'): EagerAttr {
+    return { name, type: this.attr('TF_ATTR_TYPE'), value: this.attr(dtype) };
+  }
+}
