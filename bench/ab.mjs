@@ -16,7 +16,7 @@ const shape = { n: 256, d: 512, c: 10000 };
 const out = {};
 const rounds = Number(process.env.AB_ROUNDS ?? 3);
 for (let round = 0; round < rounds; round++) {
-  for (const v of ['floor', 'cosFace', 'arcFace', 'sphereFace']) {
+  for (const v of (process.env.AB_VARIANTS ?? 'floor,cosFace,arcFace,sphereFace').split(',')) {
     for (const [name, m] of [
       ['old', oldM],
       ['new', newM],

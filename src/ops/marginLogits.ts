@@ -2,6 +2,7 @@ import { canReadSync } from '../internal/syncRead';
 import { checkLabelValues } from './validateLabels';
 import { scaleInRange, subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedEuclideanNorm } from '../internal/eagerBackend';
 import { withCustomGrad } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, rankIs, tensorArg } from '../internal/validate';
@@ -171,6 +172,11 @@ function planOf(x: tf.Tensor2D, kernel: tf.Tensor2D, options: MarginLogitsOption
 
 /** `1 / |W_j|` as `[1, C·K]` in both layouts. */
 function inverseCenterNorms(w: tf.Tensor, plan: Plan): tf.Tensor {
+  const norms = fusedEuclideanNorm(w, plan.rows ? 1 : 0, !plan.rows);
+  if (norms !== null) {
+    // 1 / max(|W|, √ε) = rsqrt(max(|W|², ε)) up to rounding, one pass over W instead of two.
+    return tf.reciprocal(tf.maximum(plan.rows ? tf.reshape(norms, [1, -1]) : norms, Math.sqrt(plan.epsilon)));
+  }
   const squares = plan.rows ? tf.reshape(tf.sum(tf.square(w), 1), [1, -1]) : tf.sum(tf.square(w), 0, true);
   return tf.rsqrt(tf.maximum(squares, plan.epsilon));
 }

@@ -14,4 +14,5 @@ import './workflow.spec';
 import './partialFC.spec';
 import './domain.spec';
 import './modernHeads.spec';
+import './fastPath.spec';
 export { specs } from '../harness/registry';

@@ -2,7 +2,8 @@ import { canReadSync } from '../../internal/syncRead';
 import { MarginArgumentError } from '../../internal/errors';
 import type { CenterStore, CenterStoreKind, RowFiller } from './centerStore';
 import { HostCenterStore } from './hostCenterStore';
-import { eagerBackend, TensorFlowCenterStore } from './tensorflowCenterStore';
+import { eagerBackend } from '../../internal/eagerBackend';
+import { TensorFlowCenterStore } from './tensorflowCenterStore';
 import { TensorCenterStore } from './tensorCenterStore';
 
 /** The store `kind` resolves to on the active backend. */

@@ -1,37 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type EagerAttr, type EagerBackend, typeAttr, valueAttr } from '../../internal/eagerBackend';
 import { type CenterStep, type CenterStore, checkTableShape, type RowFiller, rowsPerChunk } from './centerStore';
 
-/** The part of tfjs-node's backend this store uses: TensorFlow eager ops by name. */
-interface EagerBackend {
-  binding: Record<string, number>;
-  executeSingleOutput(name: string, attrs: EagerAttr[], inputs: tf.Tensor[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: EagerAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
-}
-interface EagerAttr {
-  name: string;
-  type: number;
-  value: number | boolean | string | number[];
-}
-
 let counter = 0;
-
-/** The backend when it runs TensorFlow ops by name (tfjs-node), else `null`. */
-export function eagerBackend(): EagerBackend | null {
-  if (tf.getBackend() !== 'tensorflow') return null;
-  const backend = tf.backend() as unknown as Partial<EagerBackend>;
-  const binding = backend.binding;
-  if (
-    typeof backend.executeSingleOutput !== 'function' ||
-    typeof backend.executeMultipleOutputs !== 'function' ||
-    binding === undefined ||
-    ['TF_ATTR_TYPE', 'TF_ATTR_SHAPE', 'TF_ATTR_STRING', 'TF_ATTR_BOOL', 'TF_ATTR_INT', 'TF_FLOAT', 'TF_INT32'].some(
-      (k) => typeof binding[k] !== 'number',
-    )
-  ) {
-    return null;
-  }
-  return backend as EagerBackend;
-}
 
 /**
  * Partial FC's centers in TensorFlow resource variables (see {@link CenterStoreKind}
@@ -75,8 +46,8 @@ export class TensorFlowCenterStore implements CenterStore {
       return this.backend.executeSingleOutput(
         'ResourceGather',
         [
-          { name: 'batch_dims', type: this.attr('TF_ATTR_INT'), value: 0 },
-          { name: 'validate_indices', type: this.attr('TF_ATTR_BOOL'), value: true },
+          valueAttr(this.backend, 'batch_dims', 'TF_ATTR_INT', 0),
+          valueAttr(this.backend, 'validate_indices', 'TF_ATTR_BOOL', true),
           this.type('dtype'),
           this.type('Tindices', 'TF_INT32'),
         ],
@@ -104,8 +75,8 @@ export class TensorFlowCenterStore implements CenterStore {
           [
             this.type('T'),
             this.type('Tindices', 'TF_INT32'),
-            { name: 'use_locking', type: this.attr('TF_ATTR_BOOL'), value: false },
-            { name: 'use_nesterov', type: this.attr('TF_ATTR_BOOL'), value: false },
+            valueAttr(this.backend, 'use_locking', 'TF_ATTR_BOOL', false),
+            valueAttr(this.backend, 'use_nesterov', 'TF_ATTR_BOOL', false),
           ],
           [this.table, this.velocity, tf.scalar(step.learningRate), grad, at, tf.scalar(step.momentum)],
         );
@@ -141,11 +112,7 @@ export class TensorFlowCenterStore implements CenterStore {
     for (const handle of [this.table, this.velocity]) {
       if (handle === null || handle.isDisposed) continue;
       try {
-        this.run(
-          'DestroyResourceOp',
-          [{ name: 'ignore_lookup_error', type: this.attr('TF_ATTR_BOOL'), value: true }],
-          [handle],
-        );
+        this.run('DestroyResourceOp', [valueAttr(this.backend, 'ignore_lookup_error', 'TF_ATTR_BOOL', true)], [handle]);
       } finally {
         handle.dispose();
       }
@@ -164,10 +131,10 @@ export class TensorFlowCenterStore implements CenterStore {
       this.backend.executeSingleOutput(
         'VarHandleOp',
         [
-          { name: 'container', type: this.attr('TF_ATTR_STRING'), value: '' },
-          { name: 'shared_name', type: this.attr('TF_ATTR_STRING'), value: `tfjs_margin_centers_${++counter}` },
+          valueAttr(this.backend, 'container', 'TF_ATTR_STRING', ''),
+          valueAttr(this.backend, 'shared_name', 'TF_ATTR_STRING', `tfjs_margin_centers_${++counter}`),
           this.type('dtype'),
-          { name: 'shape', type: this.attr('TF_ATTR_SHAPE'), value: [this.rows, this.dim] },
+          valueAttr(this.backend, 'shape', 'TF_ATTR_SHAPE', [this.rows, this.dim]),
         ],
         [],
       ),
@@ -188,7 +155,7 @@ export class TensorFlowCenterStore implements CenterStore {
   private assignVariable(handle: tf.Tensor, values: tf.Tensor): void {
     this.run(
       'AssignVariableOp',
-      [this.type('dtype'), { name: 'validate_shape', type: this.attr('TF_ATTR_BOOL'), value: false }],
+      [this.type('dtype'), valueAttr(this.backend, 'validate_shape', 'TF_ATTR_BOOL', false)],
       [handle, values],
     );
   }
@@ -197,11 +164,7 @@ export class TensorFlowCenterStore implements CenterStore {
     this.backend.executeMultipleOutputs(name, attrs, inputs, 0);
   }
 
-  private attr(kind: string): number {
-    return this.backend.binding[kind]!;
-  }
-
-  private type(name: string, dtype = 'TF_FLOAT'): EagerAttr {
-    return { name, type: this.attr('TF_ATTR_TYPE'), value: this.attr(dtype) };
+  private type(name: string, dtype: 'TF_FLOAT' | 'TF_INT32' = 'TF_FLOAT'): EagerAttr {
+    return typeAttr(this.backend, name, dtype);
   }
 }

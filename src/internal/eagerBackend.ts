@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The part of tfjs-node's backend the fast paths use: TensorFlow eager ops by name. */
+export interface EagerBackend {
+  binding: Record<string, number>;
+  executeSingleOutput(name: string, attrs: EagerAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: EagerAttr[], inputs: tf.TensorInfo[], outputs: number): tf.Tensor[];
+}
+
+/** One op attribute as tfjs-node's binding takes it. */
+export interface EagerAttr {
+  name: string;
+  type: number;
+  value: number | boolean | string | number[];
+}
+
+const REQUIRED = [
+  'TF_ATTR_TYPE',
+  'TF_ATTR_SHAPE',
+  'TF_ATTR_STRING',
+  'TF_ATTR_BOOL',
+  'TF_ATTR_INT',
+  'TF_FLOAT',
+  'TF_INT32',
+];
+const checked = new WeakMap<object, boolean>();
+
+/**
+ * The active backend when it is tfjs-node's and runs TensorFlow ops by name, else `null`. The
+ * capability is detected once per backend instance; a tfjs-node without these methods or binding
+ * constants gets the generic paths, with no error.
+ */
+export function eagerBackend(): EagerBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const backend = tf.backend() as unknown as Partial<EagerBackend>;
+  let ok = checked.get(backend);
+  if (ok === undefined) {
+    const binding = backend.binding;
+    ok =
+      typeof backend.executeSingleOutput === 'function' &&
+      typeof backend.executeMultipleOutputs === 'function' &&
+      binding !== undefined &&
+      REQUIRED.every((k) => typeof binding[k] === 'number');
+    checked.set(backend, ok);
+  }
+  return ok ? (backend as EagerBackend) : null;
+}
+
+/** A type attribute (`T`, `dtype`, `Tindices`, …). */
+export function typeAttr(backend: EagerBackend, name: string, dtype: 'TF_FLOAT' | 'TF_INT32' = 'TF_FLOAT'): EagerAttr {
+  return { name, type: backend.binding['TF_ATTR_TYPE']!, value: backend.binding[dtype]! };
+}
+
+/** A bool, int, string or shape attribute. */
+export function valueAttr(
+  backend: EagerBackend,
+  name: string,
+  kind: 'TF_ATTR_BOOL' | 'TF_ATTR_INT' | 'TF_ATTR_STRING' | 'TF_ATTR_SHAPE',
+  value: EagerAttr['value'],
+): EagerAttr {
+  return { name, type: backend.binding[kind]!, value };
+}
+
+let fastPath = true;
+
+/**
+ * Turns the tensorflow fast paths (fused kernels for the losses and norms) on or off; default on.
+ * Package-internal: the specs compare both paths on the same inputs.
+ */
+export function setTensorflowFastPath(on: boolean): void {
+  fastPath = on;
+}
+
+/** Whether the fused kernels run on the active backend: tfjs-node with TensorFlow eager ops, fast path on. */
+export function tensorflowFastPathActive(): boolean {
+  return fastPath && eagerBackend() !== null;
+}
+
+/**
+ * `‖x‖₂` along `axis` in one TensorFlow kernel (`EuclideanNorm`) instead of square + sum, or `null`
+ * where the fast path does not run. Not differentiable: for the forward passes of custom gradients.
+ */
+export function fusedEuclideanNorm(x: tf.Tensor, axis: number, keepDims: boolean): tf.Tensor | null {
+  if (!tensorflowFastPathActive() || x.dtype !== 'float32') return null;
+  const backend = eagerBackend()!;
+  const at = tf.scalar(axis, 'int32');
+  try {
+    return backend.executeSingleOutput(
+      'EuclideanNorm',
+      [
+        valueAttr(backend, 'keep_dims', 'TF_ATTR_BOOL', keepDims),
+        typeAttr(backend, 'T'),
+        typeAttr(backend, 'Tidx', 'TF_INT32'),
+      ],
+      [x, at],
+    );
+  } finally {
+    at.dispose();
+  }
+}
