@@ -2,18 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type EagerAttr, type EagerBackend, typeAttr, valueAttr } from '../../internal/eagerBackend';
 import { type CenterStep, type CenterStore, checkTableShape, type RowFiller, rowsPerChunk } from './centerStore';
 
-let counter = 0;
+/** TensorFlow's anonymous resource name: each handle owns its own variable, freed with the handle. */
+const ANONYMOUS = 'cd2c89b7-88b7-44c8-ad83-06c2a9158347';
 
 /**
  * Partial FC's centers in TensorFlow resource variables (see {@link CenterStoreKind}
  * `'tensorflow'`): `ResourceGather` reads the sampled rows, `ResourceSparseApplyMomentum` (or
- * `ResourceScatterSub` without momentum) updates them in place, inside TensorFlow. The variables
- * are destroyed with the store.
+ * `ResourceScatterSub` without momentum) updates them in place, inside TensorFlow. Each variable is
+ * anonymous and owned by its handle, which a tfjs variable holds: disposing the store, the layer, or
+ * `tf.disposeVariables()` frees it.
  */
 export class TensorFlowCenterStore implements CenterStore {
   readonly kind = 'tensorflow' as const;
-  private readonly table: tf.Tensor;
-  private velocity: tf.Tensor | null = null;
+  private readonly table: tf.Variable;
+  private velocity: tf.Variable | null = null;
   private cached: tf.Tensor2D | null = null;
 
   constructor(
@@ -109,14 +111,7 @@ export class TensorFlowCenterStore implements CenterStore {
 
   dispose(): void {
     this.invalidate();
-    for (const handle of [this.table, this.velocity]) {
-      if (handle === null || handle.isDisposed) continue;
-      try {
-        this.run('DestroyResourceOp', [valueAttr(this.backend, 'ignore_lookup_error', 'TF_ATTR_BOOL', true)], [handle]);
-      } finally {
-        handle.dispose();
-      }
-    }
+    for (const handle of [this.table, this.velocity]) if (handle !== null && !handle.isDisposed) handle.dispose();
     this.velocity = null;
   }
 
@@ -126,19 +121,23 @@ export class TensorFlowCenterStore implements CenterStore {
   }
 
   /** A new resource variable `[rows, dim]` filled with `value`. */
-  private variable(value: number): tf.Tensor {
-    const handle = tf.keep(
+  private variable(value: number): tf.Variable {
+    const resource = tf.tidy(() =>
       this.backend.executeSingleOutput(
         'VarHandleOp',
         [
           valueAttr(this.backend, 'container', 'TF_ATTR_STRING', ''),
-          valueAttr(this.backend, 'shared_name', 'TF_ATTR_STRING', `tfjs_margin_centers_${++counter}`),
+          valueAttr(this.backend, 'shared_name', 'TF_ATTR_STRING', ANONYMOUS),
           this.type('dtype'),
           valueAttr(this.backend, 'shape', 'TF_ATTR_SHAPE', [this.rows, this.dim]),
         ],
         [],
       ),
     );
+    // A tfjs variable holding the handle: disposing it (or tf.disposeVariables()) deletes the handle,
+    // and with it the anonymous TensorFlow variable and its memory.
+    const handle = tf.variable(resource, false);
+    resource.dispose();
     tf.tidy(() =>
       this.assignVariable(
         handle,
