@@ -64,7 +64,7 @@ export function valueAttr(
 let fastPath = true;
 
 /**
- * Turns the tensorflow fast paths (fused kernels for the losses and norms) on or off; default on.
+ * Turns the tensorflow fast path (fused kernels, today the center norms) on or off; default on.
  * Package-internal: the specs compare both paths on the same inputs.
  */
 export function setTensorflowFastPath(on: boolean): void {

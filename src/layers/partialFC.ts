@@ -239,7 +239,7 @@ export class PartialFC extends tfl.layers.Layer {
       const { lambda, ...call } = strategy ?? { lambda: null };
       const withDecay: MarginLogitsInternalOptions = { ...options, ...call, kernelDecay: this.weightDecay };
       const logits = marginLogits(x, tapped, sampled.local, lambda, withDecay);
-      let loss = crossEntropyFromLogits(oneHotFloat(sampled.local, s), logits, 1, true);
+      let loss = crossEntropyFromLogits(oneHotFloat(sampled.local, s), logits, 1);
       const extra = this.marginHead?.sampleRegularizer(x) ?? null;
       if (extra !== null) loss = tf.add(loss, extra);
       return tf.reshape(loss, [n, 1]);

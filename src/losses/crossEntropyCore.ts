@@ -2,25 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expNonPositive } from '../internal/expNonPositive';
 import { withCustomGrad } from '../internal/customGrad';
 import { logSoftmaxForward } from '../ops/logSoftmax';
-import { fusedCrossEntropy } from './fusedCrossEntropy';
 
 /**
  * Per-sample `−Σ_j t_j log softmax(x/τ)_j` over the last axis, with the fused analytic gradient
  * `∂L/∂x = g (softmax(x/τ) Σ_j t_j − t) / τ` and `∂L/∂t = −g log softmax(x/τ)`.
- * Arguments are assumed validated. On tfjs-node `[N, C]` logits at `τ = 1` go through one fused
- * TensorFlow kernel ({@link fusedCrossEntropy}) with the same value and gradients; `sumsToOne` (the
- * caller built one-hot targets) spares its backward pass a check of the row sums.
+ * Arguments are assumed validated. (TensorFlow's fused `SoftmaxCrossEntropyWithLogits` was measured
+ * on tfjs-node: faster for the loss alone, but a head's step got 7% slower with it; see BENCHMARKS.)
  */
-export function crossEntropyFromLogits(
-  targets: tf.Tensor,
-  logits: tf.Tensor,
-  temperature: number,
-  sumsToOne = false,
-): tf.Tensor {
-  if (temperature === 1) {
-    const fused = fusedCrossEntropy(targets, logits, sumsToOne);
-    if (fused !== null) return fused;
-  }
+export function crossEntropyFromLogits(targets: tf.Tensor, logits: tf.Tensor, temperature: number): tf.Tensor {
   const axis = logits.rank - 1;
   const f = withCustomGrad(([t, x], save) => {
     const z = logSoftmaxForward(x!, axis, temperature);

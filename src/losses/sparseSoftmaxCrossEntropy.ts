@@ -42,7 +42,7 @@ export function sparseSoftmaxCrossEntropy(
   const y = parseLabels(where, 'labels', labels, n, c, options.checkLabels ?? true);
   const loss = tf.tidy(() => {
     const t = oneHotFloat(y, c);
-    return crossEntropyFromLogits(t, x, 1, true);
+    return crossEntropyFromLogits(t, x, 1);
   });
   if (y !== labels) y.dispose();
   if (x !== logits) x.dispose();
