@@ -110,8 +110,8 @@ const STORE_KINDS: readonly CenterStoreKind[] = ['auto', 'host', 'tensorflow', '
  *
  * Saving: `model.save` and `getWeights` read the `centres` weight, which materializes the whole
  * `[C, D]` table as one tensor (kept until the next training step); `tf.loadLayersModel` and
- * `setWeights` write it back into the store. tfjs then encodes every weight into one buffer, so a
- * save holds the table about three times over; for tables near the memory limit, save the rows in
+ * `setWeights` write it back into the store. tfjs then encodes the weights into buffers of its own,
+ * so a save holds further copies of the table; for tables near the memory limit, save the rows in
  * ranges with {@link PartialFC.readCenters} and restore them with {@link PartialFC.writeCenters}.
  * Momentum is training state and is not saved.
  */
