@@ -98,3 +98,35 @@ export function fusedEuclideanNorm(x: tf.Tensor, axis: number, keepDims: boolean
     at.dispose();
   }
 }
+
+/**
+ * `x − max x − log Σ exp(x − max x)` over the last axis in one TensorFlow kernel (`LogSoftmax`)
+ * instead of five, or `null` where the fast path does not run. The same operations in the same order
+ * as the generic path (max subtraction, then the log of the sum). Not differentiable: for the
+ * forward passes of custom gradients.
+ */
+export function fusedLogSoftmax(x: tf.Tensor): tf.Tensor | null {
+  if (!tensorflowFastPathActive() || x.dtype !== 'float32' || x.rank < 1) return null;
+  const backend = eagerBackend()!;
+  return backend.executeSingleOutput('LogSoftmax', [typeAttr(backend, 'T')], [x]);
+}
+
+/**
+ * TensorFlow's `SparseSoftmaxCrossEntropyWithLogits` on `[N, C]` float32 logits and int32 labels:
+ * the per-sample loss `log Σ exp(x − max x) − (x_y − max x)` and its gradient `softmax(x) − onehot(y)`
+ * from one kernel, or `null` where the fast path does not run. Labels must already be checked to be in
+ * `[0, C)`: the CPU kernel reports one out of range as an error, other devices as NaN.
+ */
+export function fusedSparseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] | null {
+  if (!tensorflowFastPathActive() || logits.dtype !== 'float32' || logits.rank !== 2 || labels.dtype !== 'int32') {
+    return null;
+  }
+  const backend = eagerBackend()!;
+  const [loss, backprop] = backend.executeMultipleOutputs(
+    'SparseSoftmaxCrossEntropyWithLogits',
+    [typeAttr(backend, 'T'), typeAttr(backend, 'Tlabels', 'TF_INT32')],
+    [logits, labels],
+    2,
+  );
+  return [loss!, backprop!];
+}

@@ -21,7 +21,8 @@ export function crossEntropyFromLogits(targets: tf.Tensor, logits: tf.Tensor, te
         // Per-sample factors are folded into [N, 1] vectors first: each [N, C] product is one pass.
         const g = tf.expandDims(dy, -1);
         const dx = tf.sub(tf.mul(expNonPositive(zs!), tf.mul(g, tf.sum(ts!, axis, true))), tf.mul(ts!, g));
-        const dt = tf.mul(zs!, tf.neg(g));
+        // Targets rarely need a gradient (labels, not a teacher being trained): only when asked for.
+        const dt = () => tf.mul(zs!, tf.neg(tf.expandDims(dy, -1)));
         return [dt, temperature === 1 ? dx : tf.div(dx, temperature)];
       },
     };

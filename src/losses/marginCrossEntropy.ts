@@ -37,7 +37,7 @@ export function marginCrossEntropyLoss(
             const gTarget = tf.sum(tf.mul(dLogits, ts!), -1);
             dLogits = tf.add(dLogits, tf.mul(ts!, tf.expandDims(tf.mul(gTarget, tf.sub(dPsi, 1)), -1)));
           }
-          return [tf.zerosLike(ts!), tf.mul(dLogits, scale)];
+          return [() => tf.zerosLike(ts!), tf.mul(dLogits, scale)];
         },
       };
     });

@@ -3,6 +3,23 @@ import { oneHotFloat } from '../internal/oneHot';
 import { floatTensor, knownKeys, rankIs } from '../internal/validate';
 import { crossEntropyFromLogits } from './crossEntropyCore';
 import { parseLabels } from '../internal/labels';
+import { withCustomGrad } from '../internal/customGrad';
+import { fusedSparseCrossEntropy, tensorflowFastPathActive } from '../internal/eagerBackend';
+
+/**
+ * On tfjs-node: the loss and `softmax − onehot` from TensorFlow's one fused kernel, the backward pass
+ * one product `g ⊙ (softmax − onehot)`; `null` elsewhere. No one-hot tensor is built.
+ */
+function fusedSparse(labels: tf.Tensor1D, logits: tf.Tensor): tf.Tensor | null {
+  if (!tensorflowFastPathActive() || logits.rank !== 2 || labels.dtype !== 'int32') return null;
+  const f = withCustomGrad(([x], save) => {
+    const [loss, backprop] = fusedSparseCrossEntropy(x!, labels)!;
+    save([backprop]);
+    backprop.dispose();
+    return { value: loss, gradFunc: (dy, [saved]) => [tf.mul(saved!, tf.expandDims(dy, 1))] };
+  });
+  return f(logits);
+}
 
 /** Options of {@link sparseSoftmaxCrossEntropy}. */
 export interface SparseSoftmaxCrossEntropyOptions {
@@ -40,10 +57,7 @@ export function sparseSoftmaxCrossEntropy(
   rankIs(where, 'logits', x, 2, '[N, C]');
   const [n, c] = x.shape as [number, number];
   const y = parseLabels(where, 'labels', labels, n, c, options.checkLabels ?? true);
-  const loss = tf.tidy(() => {
-    const t = oneHotFloat(y, c);
-    return crossEntropyFromLogits(t, x, 1);
-  });
+  const loss = tf.tidy(() => fusedSparse(y, x) ?? crossEntropyFromLogits(oneHotFloat(y, c), x, 1));
   if (y !== labels) y.dispose();
   if (x !== logits) x.dispose();
   return loss as tf.Tensor1D;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { clipToFinite } from '../internal/clipToFinite';
 import { expNonPositive } from '../internal/expNonPositive';
+import { fusedLogSoftmax } from '../internal/eagerBackend';
 import { withCustomGrad } from '../internal/customGrad';
 import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
 
@@ -10,6 +11,10 @@ import { parseSoftmaxArgs, type SoftmaxOptions } from './softmaxOptions';
  */
 export function logSoftmaxForward(x: tf.Tensor, axis: number, temperature: number): tf.Tensor {
   return tf.tidy(() => {
+    if (axis === x.rank - 1) {
+      const fused = fusedLogSoftmax(temperature === 1 ? x : tf.div(x, temperature));
+      if (fused !== null) return fused;
+    }
     const shifted = tf.sub(x, tf.max(x, axis, true));
     const s = temperature === 1 ? shifted : tf.div(shifted, temperature);
     return tf.sub(s, tf.log(tf.sum(tf.exp(s), axis, true)));

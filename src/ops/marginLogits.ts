@@ -2,7 +2,7 @@ import { canReadSync } from '../internal/syncRead';
 import { checkLabelValues } from './validateLabels';
 import { scaleInRange, subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedEuclideanNorm } from '../internal/eagerBackend';
+import { fusedEuclideanNorm, tensorflowFastPathActive } from '../internal/eagerBackend';
 import { withCustomGrad } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, rankIs, tensorArg } from '../internal/validate';
@@ -205,13 +205,23 @@ function cosineProduct(x: tf.Tensor2D, w: tf.Tensor2D, plan: Plan): Product {
   return { xn, invx, w, a, invw, zAll };
 }
 
+/** A sub-center route: `[N, C, K]` one-hot of each class's arg-max, or `[N, K, C]` when `transposed`. */
+interface Route {
+  mask: tf.Tensor;
+  transposed: boolean;
+}
+
 /**
  * Step 2, sub-center routing: each class's value is the max over its `K` adjacent columns, and
- * `route` (`[N, C, K]` one-hot, `null` for `K = 1`) sends its gradient to the first arg-max.
+ * `route` (`null` for `K = 1`) sends its gradient to the first arg-max.
  */
-function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: tf.Tensor | null } {
+function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: Route | null } {
   const { n, classes, k } = plan;
   if (k === 1) return { z: zAll, route: null };
+  if (tensorflowFastPathActive()) {
+    const fast = routeTransposed(zAll, plan);
+    if (fast !== null) return fast;
+  }
   // K [N, C] slices: TensorFlow's max and argMax over an innermost axis of size K run ~4× slower than
   // the whole slice-and-compare.
   const slices = tf.unstack(tf.reshape(zAll, [n, classes, k]), 2);
@@ -224,7 +234,29 @@ function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: tf
     z = tf.maximum(z, slices[j]!);
   }
   const bestIndex = tf.reshape(tf.cast(best, 'int32'), [-1]) as tf.Tensor1D;
-  return { z, route: tf.reshape(oneHotFloat(bestIndex, k), [n, classes, k]) };
+  return { z, route: { mask: tf.reshape(oneHotFloat(bestIndex, k), [n, classes, k]), transposed: false } };
+}
+
+/**
+ * The tensorflow fast path of step 2: with the sub-centers moved to the middle axis (`[N, K, C]`, one
+ * transpose) the max over them and the route are single whole-tensor ops (a reduction over the
+ * innermost axis of size K is the slow case), and the route is `zAll == max`. `null` when a class's
+ * maximum is reached by two sub-centers (ties): only the first may take the gradient, which the
+ * generic path handles.
+ */
+function routeTransposed(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: Route } | null {
+  const { n, classes, k } = plan;
+  const byCenter = tf.transpose(tf.reshape(zAll, [n, classes, k]), [0, 2, 1]);
+  const z = tf.max(byCenter, 1);
+  const mask = tf.cast(tf.equal(byCenter, tf.expandDims(z, 1)), 'float32');
+  // Each class has one maximal sub-center unless two are equal: the count's maximum says which.
+  const most = tf.max(tf.sum(mask, 1));
+  const ties = most.dataSync()[0]! > 1;
+  if (ties) {
+    tf.dispose([byCenter, z, mask, most]);
+    return null;
+  }
+  return { z, route: { mask, transposed: true } };
 }
 
 /** Step 3, the target transform: `logit_y = ρ_y f(c_y)`, and what the backward pass needs of it. */
@@ -355,20 +387,22 @@ interface SavedTensors {
   scale: tf.Tensor | null;
   invw: tf.Tensor | null;
   zAll: tf.Tensor | null;
-  route: tf.Tensor | null;
+  route: Route | null;
   target: Omit<Target, 'logits'> | null;
 }
 
 class Saved {
   readonly tensors: tf.Tensor[];
   private readonly present: boolean[];
+  private readonly routeTransposed: boolean;
 
-  constructor(product: Product, route: tf.Tensor | null, target: Target | null, scale: tf.Tensor | null) {
+  constructor(product: Product, route: Route | null, target: Target | null, scale: tf.Tensor | null) {
+    this.routeTransposed = route?.transposed ?? false;
     const optional = [
       scale,
       product.invw,
       product.invw !== null ? product.zAll : null,
-      route,
+      route?.mask ?? null,
       target?.index ?? null,
       target?.labels ?? null,
       target?.invwY ?? null,
@@ -395,7 +429,7 @@ class Saved {
       scale: scale ?? null,
       invw: invw ?? null,
       zAll: zAll ?? null,
-      route: route ?? null,
+      route: route == null ? null : { mask: route, transposed: this.routeTransposed },
       target:
         index == null
           ? null
@@ -436,7 +470,12 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
     const derivative = target!.derivative;
     h = replaceEntries(h, target!.index, target!.labels, derivative === null ? dyTarget : tf.mul(dyTarget, derivative));
   }
-  if (saved.route !== null) h = tf.reshape(tf.mul(tf.expandDims(h, 2), saved.route), [n, classes * k]);
+  const route = saved.route;
+  if (route !== null) {
+    h = route.transposed
+      ? tf.reshape(tf.transpose(tf.mul(tf.expandDims(h, 1), route.mask), [0, 2, 1]), [n, classes * k])
+      : tf.reshape(tf.mul(tf.expandDims(h, 2), route.mask), [n, classes * k]);
+  }
   const share = dyTarget !== null && target!.normShare !== null ? tf.mul(dyTarget, target!.normShare) : null;
   // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in its own
   // tidy so that H ⊙ Z, then H itself, are released before the matmuls.

@@ -36,9 +36,28 @@ function arcFaceStep(fast: boolean, x: tf.Tensor2D, w: tf.Tensor2D, labels: tf.T
   }
 }
 
+/** Runs `f` counting the TensorFlow ops the fast path executes by name (tensorflow only). */
+function countingEagerOps<T>(backendName: string, f: () => T): [T, Map<string, number>] {
+  const counts = new Map<string, number>();
+  if (backendName !== 'tensorflow') return [f(), counts];
+  const backend = tf.backend() as unknown as Record<string, (name: string, ...rest: unknown[]) => unknown>;
+  const originals = ['executeSingleOutput', 'executeMultipleOutputs'].map((key) => [key, backend[key]!] as const);
+  for (const [key, original] of originals) {
+    backend[key] = function (this: unknown, name: string, ...rest: unknown[]) {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return original.call(this, name, ...rest);
+    };
+  }
+  try {
+    return [f(), counts];
+  } finally {
+    for (const [key, original] of originals) backend[key] = original;
+  }
+}
+
 spec(
   'fastPath',
-  "tensorflow's one-pass center norms (EuclideanNorm) give the generic path's logits and gradients, and are used",
+  "tensorflow's one-pass center norms (EuclideanNorm) and fused log-softmax give the generic path's logits and gradients, and are used",
   async (ctx) => {
     // Fails loudly if tfjs-node's eager ops stop being detected (the fast path would silently go).
     assert(
@@ -53,24 +72,12 @@ spec(
     for (const rows of [false, true]) {
       const w = tf.tensor2d(uniform(rows ? 84 : 83, d * c, -1, 1), rows ? [c, d] : [d, c]);
       const generic = arcFaceStep(false, x, w, labels, rows);
-      let norms = 0;
-      const backend = tf.backend() as unknown as {
-        executeSingleOutput?: (name: string, ...rest: unknown[]) => unknown;
-      };
-      const original = backend.executeSingleOutput;
+      const [fast, counts] = countingEagerOps(ctx.backend, () => arcFaceStep(true, x, w, labels, rows));
       if (ctx.backend === 'tensorflow') {
-        backend.executeSingleOutput = function (this: unknown, name: string, ...rest: unknown[]) {
-          if (name === 'EuclideanNorm') norms++;
-          return original!.call(this, name, ...rest);
-        };
+        for (const op of ['EuclideanNorm', 'LogSoftmax']) {
+          assert((counts.get(op) ?? 0) > 0, `${rows ? 'rows' : 'columns'}: ${op} never ran`);
+        }
       }
-      let fast: tf.Tensor[];
-      try {
-        fast = arcFaceStep(true, x, w, labels, rows);
-      } finally {
-        if (ctx.backend === 'tensorflow') backend.executeSingleOutput = original;
-      }
-      if (ctx.backend === 'tensorflow') assert(norms > 0, `${rows ? 'rows' : 'columns'}: EuclideanNorm never ran`);
       const tol = { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 };
       const gtol = { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol };
       const layout = rows ? 'rows' : 'columns';
@@ -78,6 +85,121 @@ spec(
       await expectClose(fast[1]!, generic[1]!, gtol, `${layout}: d/dx`);
       await expectClose(fast[2]!, generic[2]!, gtol, `${layout}: d/dW`);
       tf.dispose([w, ...generic, ...fast]);
+    }
+    tf.dispose([x, labels]);
+  },
+);
+
+spec(
+  'fastPath',
+  "tensorflow's fused sparse cross-entropy gives the generic path's loss and gradient, and is used",
+  async (ctx) => {
+    const n = 6;
+    const c = 9;
+    const logits = tf.tensor2d(uniform(85, n * c, -30, 30), [n, c]);
+    const labels = tf.tensor1d(randomLabels(86, n, c), 'int32');
+    const weights = tf.tensor1d(uniform(87, n, 0.5, 2));
+    const run = (fast: boolean): tf.Tensor[] => {
+      setTensorflowFastPath(fast);
+      try {
+        const f = (z: tf.Tensor) => tf.sum(tf.mul(losses.sparseSoftmaxCrossEntropy(labels, z), weights));
+        return tf.tidy(() => [losses.sparseSoftmaxCrossEntropy(labels, logits), tf.grad(f)(logits)]);
+      } finally {
+        setTensorflowFastPath(true);
+      }
+    };
+    const generic = run(false);
+    const [fast, counts] = countingEagerOps(ctx.backend, () => run(true));
+    if (ctx.backend === 'tensorflow') {
+      assert(
+        counts.get('SparseSoftmaxCrossEntropyWithLogits') === 2,
+        `SparseSoftmaxCrossEntropyWithLogits ran ${counts.get('SparseSoftmaxCrossEntropyWithLogits') ?? 0} times, not 2`,
+      );
+    }
+    await expectClose(fast[0]!, generic[0]!, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, 'loss');
+    await expectClose(fast[1]!, generic[1]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'd/dlogits');
+    tf.dispose([logits, labels, weights, ...generic, ...fast]);
+  },
+);
+
+spec(
+  'fastPath',
+  'a loss computes the gradient of its targets only when the backward pass reaches them',
+  async (ctx) => {
+    const t = tf.tensor2d([0.2, 0.8, 0, 1, 0, 0], [2, 3]);
+    const x = tf.tensor2d([1, -2, 0.5, 3, 0, -1], [2, 3]);
+    const loss = (targets: tf.Tensor, logits: tf.Tensor) => tf.sum(losses.softmaxCrossEntropy(targets, logits));
+    // Only the logits: the targets' gradient (an [N, C] product) must not run. (tf.profile returns
+    // the same object every call: count before profiling again.)
+    const products = async (f: () => void) => (await tf.profile(f)).kernels.filter((k) => k.name === 'Multiply').length;
+    const logitsOnly = await products(() => tf.dispose(tf.grad((z: tf.Tensor) => loss(t, z))(x)));
+    const both = await products(() => tf.dispose(tf.grads((a: tf.Tensor, z: tf.Tensor) => loss(a, z))([t, x])));
+    assert(both > logitsOnly, `${ctx.backend}: the targets' gradient ran although only the logits were differentiated`);
+    // And when asked for, it is −log softmax(x), per element.
+    const [dt] = tf.grads((a: tf.Tensor) => loss(a, x))([t]);
+    const expected = tf.tidy(() => tf.neg(ops.logSoftmax(x)));
+    await expectClose(dt!, expected, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, 'd/dtargets');
+    tf.dispose([t, x, dt!, expected]);
+  },
+);
+
+spec(
+  'fastPath',
+  "tensorflow's transposed sub-center routing gives the generic path's logits and gradients, ties included, and is used",
+  async (ctx) => {
+    const n = 4;
+    const d = 5;
+    const c = 6;
+    const k = 3;
+    const x = tf.tensor2d(uniform(88, n * d, -2, 2), [n, d]);
+    const labels = tf.tensor1d(randomLabels(89, n, c), 'int32');
+    const random = uniform(90, d * c * k, -1, 1);
+    // Every class's sub-centers 0 and 2 equal: each max is reached twice wherever they win, and only
+    // the first may take the gradient.
+    const tied = random.map((v, i) => (i % k === 2 ? random[i - 2]! : v));
+    const options = {
+      margin: ops.margins.additiveAngularMargin(0.5),
+      scale: 16,
+      normalizeInputs: true,
+      normalizeWeights: true,
+      subCenters: k,
+      gradient: 'exact' as const,
+    };
+    for (const [name, values] of [
+      ['distinct', random],
+      ['tied', tied],
+    ] as const) {
+      const w = tf.tensor2d(values, [d, c * k]);
+      const weights = tf.tensor2d(uniform(91, n * c, -1, 1), [n, c]);
+      const run = (fast: boolean): tf.Tensor[] => {
+        setTensorflowFastPath(fast);
+        try {
+          return tf.tidy(() => {
+            const f = (a: tf.Tensor, b: tf.Tensor) =>
+              tf.sum(tf.mul(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, labels, null, options), weights));
+            const [dx, dw] = tf.grads(f)([x, w]);
+            return [ops.marginLogits(x, w, labels, null, options), dx!, dw!];
+          });
+        } finally {
+          setTensorflowFastPath(true);
+        }
+      };
+      const generic = run(false);
+      let fast: tf.Tensor[] = [];
+      const profile = await tf.profile(() => {
+        fast = run(true);
+      });
+      const transposes = profile.kernels.filter((kernel) => kernel.name === 'Transpose').length;
+      if (ctx.backend === 'tensorflow') {
+        // Two forward passes (value, gradient) each try the transposed route; without ties the backward
+        // transposes back too, with ties both fall back.
+        const expected = name === 'tied' ? 2 : 3;
+        assert(transposes === expected, `${name}: ${transposes} Transpose kernels, expected ${expected}`);
+      }
+      await expectClose(fast[0]!, generic[0]!, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, `${name}: logits`);
+      await expectClose(fast[1]!, generic[1]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${name}: d/dx`);
+      await expectClose(fast[2]!, generic[2]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${name}: d/dW`);
+      tf.dispose([w, weights, ...generic, ...fast]);
     }
     tf.dispose([x, labels]);
   },
