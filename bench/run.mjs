@@ -1,8 +1,10 @@
-// npm run bench -- [--backends tensorflow,wasm,cpu,webgl,webgpu] [--quick] [--no-torch] [--out bench/results/latest.json]
+// npm run bench -- [--backends tensorflow,wasm,cpu,webgl,webgpu] [--quick] [--no-torch] [--repeat 1] [--out bench/results/latest.json]
 //
 // Runs the benchmark plan of bench/plans.mjs on each backend in its own process (or in headless Chromium
 // for webgl/webgpu), plus the PyTorch reference (bench/torch_step.py), and prints every head's step time
-// as a ratio to the plain matMul + softmax cross-entropy floor measured in the same run.
+// as a ratio to the plain matMul + softmax cross-entropy floor measured in the same run. With
+// --repeat R each backend's plan runs R times, each in a fresh process: the table gives each ratio's
+// median and its min–max over the R runs (the spread of the machine, not of one timer).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     worker: { type: 'string' },
     out: { type: 'string', default: path.join(root, 'bench/results/latest.json') },
+    repeat: { type: 'string', default: '1' },
   },
 });
 
@@ -67,23 +70,53 @@ function fmtBytes(b) {
   return `${(b / 2 ** 20).toFixed(1)} MiB`;
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** One row per measurement over the runs: medians, and every run's ratios for the spread. */
+function aggregate(runs) {
+  return runs[0].map((first, i) => {
+    const same = runs.map((rowsOfRun) => rowsOfRun[i]);
+    const ratios = same.map((r) => r.ratio);
+    const wide = same.map((r) => r.sameColumnsRatio).filter((v) => v !== null);
+    return {
+      ...first,
+      ms: median(same.map((r) => r.ms)),
+      floorMs: median(same.map((r) => r.floorMs)),
+      ratio: median(ratios),
+      ratios,
+      sameColumnsRatio: wide.length ? median(wide) : null,
+      sameColumnsRatios: wide,
+      gflops: median(same.map((r) => r.gflops)),
+      peakBytes: median(same.map((r) => r.peakBytes)),
+      memoryRatio: median(same.map((r) => r.memoryRatio)),
+    };
+  });
+}
+
 async function main() {
   if (args.worker) return nodeWorker(args.worker);
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
-  const rows = [];
-  for (const backend of args.backends.split(',')) {
-    const got = backend === 'webgl' || backend === 'webgpu' ? await runBrowser(backend) : runNode(backend);
-    rows.push(...got);
+  const runs = [];
+  for (let run = 0; run < Math.max(1, Number(args.repeat)); run++) {
+    const rowsOfRun = [];
+    for (const backend of args.backends.split(',')) {
+      const got = backend === 'webgl' || backend === 'webgpu' ? await runBrowser(backend) : runNode(backend);
+      rowsOfRun.push(...got);
+    }
+    runs.push(rowsOfRun);
   }
+  const rows = aggregate(runs);
   const torch = args['no-torch'] ? [] : runTorch();
   const lines = [];
+  const spread = (xs) => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '');
   lines.push(
-    '| backend | N | D | C | variant | step ms | floor ms | × floor | × floor of C·K columns | GFLOP/s | matmul GFLOP/s | peak MiB | × floor peak |',
+    `| backend | N | D | C | variant | step ms | floor ms | × floor${runs.length > 1 ? ` (min–max of ${runs.length})` : ''} | × floor of C·K columns | GFLOP/s | matmul GFLOP/s | peak MiB | × floor peak |`,
   );
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
+    const wide = r.sameColumnsRatio === null ? '—' : `${r.sameColumnsRatio.toFixed(2)}${spread(r.sameColumnsRatios)}`;
     lines.push(
-      `| ${r.backend} | ${r.n} | ${r.d} | ${r.c} | ${r.variant} | ${r.ms.toFixed(1)} | ${r.floorMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.sameColumnsRatio?.toFixed(2) ?? '—'} | ` +
+      `| ${r.backend} | ${r.n} | ${r.d} | ${r.c} | ${r.variant} | ${r.ms.toFixed(1)} | ${r.floorMs.toFixed(1)} | ${r.ratio.toFixed(2)}${spread(r.ratios)} | ${wide} | ` +
         `${r.gflops.toFixed(1)} | ${r.matmulGflops.toFixed(1)} | ${fmtBytes(r.peakBytes)} | ${r.memoryRatio.toFixed(2)} |`,
     );
   }
@@ -112,7 +145,7 @@ async function main() {
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(
     args.out,
-    JSON.stringify({ date: new Date().toISOString(), machine, quick: args.quick, rows, torch: vsTorch }, null, 1),
+    JSON.stringify({ date: new Date().toISOString(), machine, quick: args.quick, rows, runs, torch: vsTorch }, null, 1),
   );
   console.log(`\nJSON: ${path.relative(root, args.out)}`);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withCustomGrad } from '../internal/customGrad';
+import { fusedEuclideanNorm } from '../internal/eagerBackend';
 import { isHalfPrecision, squaredNormEpsilon } from '../internal/precision';
 import { floatTensor, knownKeys, positiveNumber, rankAtLeast, resolveAxis } from '../internal/validate';
 
@@ -16,7 +17,22 @@ export interface L2NormalizeOptions {
  * `invNorm = 1 / sqrt(max(Σ x², ε))` (kept along `axis`).
  */
 export function l2NormalizeForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] {
-  return tf.tidy(() => preScaledForward(x, axis, epsilon));
+  return tf.tidy(() => fusedForward(x, axis, epsilon) ?? preScaledForward(x, axis, epsilon));
+}
+
+/**
+ * On tfjs-node: `|x|` from one `EuclideanNorm` kernel, `1/max(|x|, √ε)` and one product (four kernels,
+ * two passes over x, against the pre-scaled path's nineteen kernels and six passes). `Σ x²` overflows
+ * float32 once `|x|` passes ~1.8e19; a row whose norm is not finite (that, or a NaN) sends the call to
+ * the pre-scaled path, which one read of the norms' sum tells (synchronous there). Underflow is
+ * harmless: a row small enough to lose `Σ x²` is far below `√ε` and takes `x/√ε` either way.
+ */
+function fusedForward(x: tf.Tensor, axis: number, epsilon: number): [tf.Tensor, tf.Tensor] | null {
+  const norms = fusedEuclideanNorm(x, axis, true);
+  if (norms === null) return null;
+  if (!Number.isFinite(tf.sum(norms).dataSync()[0]!)) return null;
+  const inv = tf.reciprocal(tf.maximum(norms, Math.sqrt(epsilon)));
+  return [tf.mul(x, inv), inv];
 }
 
 /**

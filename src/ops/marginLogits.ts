@@ -218,7 +218,8 @@ interface Route {
 function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: Route | null } {
   const { n, classes, k } = plan;
   if (k === 1) return { z: zAll, route: null };
-  if (tensorflowFastPathActive()) {
+  // The tie count below sums C·K zeros and ones per row in float32: exact below 2^24.
+  if (tensorflowFastPathActive() && classes * k < 2 ** 24) {
     const fast = routeTransposed(zAll, plan);
     if (fast !== null) return fast;
   }
@@ -249,9 +250,10 @@ function routeTransposed(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: Ro
   const byCenter = tf.transpose(tf.reshape(zAll, [n, classes, k]), [0, 2, 1]);
   const z = tf.max(byCenter, 1);
   const mask = tf.cast(tf.equal(byCenter, tf.expandDims(z, 1)), 'float32');
-  // Each class has one maximal sub-center unless two are equal: the count's maximum says which.
-  const most = tf.max(tf.sum(mask, 1));
-  const ties = most.dataSync()[0]! > 1;
+  // Each class has one maximal sub-center unless two are equal, so a row without ties counts exactly C
+  // maxima. (A row holding a NaN may count fewer, but its gradient is NaN throughout anyway.)
+  const most = tf.max(tf.sum(tf.reshape(mask, [n, k * classes]), 1));
+  const ties = most.dataSync()[0]! > classes;
   if (ties) {
     tf.dispose([byCenter, z, mask, most]);
     return null;

@@ -204,3 +204,42 @@ spec(
     tf.dispose([x, labels]);
   },
 );
+
+spec(
+  'fastPath',
+  "tensorflow's one-pass row norms give l2Normalize's generic values and gradients, huge and zero rows included",
+  async (ctx) => {
+    const d = 6;
+    const rows = [
+      uniform(92, d, -3, 3),
+      new Array<number>(d).fill(0),
+      uniform(93, d, -1e-7, 1e-7),
+      uniform(94, d, -1, 1).map((v) => v * 1e30),
+    ];
+    for (const [name, picked] of [
+      ['ordinary, zero and tiny rows', rows.slice(0, 3)],
+      ['with a row whose squares overflow', rows],
+    ] as const) {
+      const x = tf.tensor2d(picked.flat(), [picked.length, d]);
+      const r = tf.tensor2d(uniform(95, picked.length * d, -1, 1), [picked.length, d]);
+      const run = (fast: boolean): tf.Tensor[] => {
+        setTensorflowFastPath(fast);
+        try {
+          return tf.tidy(() => [
+            ops.l2Normalize(x),
+            tf.grad((a: tf.Tensor) => tf.sum(tf.mul(ops.l2Normalize(a), r)))(x),
+          ]);
+        } finally {
+          setTensorflowFastPath(true);
+        }
+      };
+      const generic = run(false);
+      const [fast, counts] = countingEagerOps(ctx.backend, () => run(true));
+      if (ctx.backend === 'tensorflow')
+        assert((counts.get('EuclideanNorm') ?? 0) > 0, `${name}: EuclideanNorm never ran`);
+      await expectClose(fast[0]!, generic[0]!, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, `${name}: value`);
+      await expectClose(fast[1]!, generic[1]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${name}: gradient`);
+      tf.dispose([x, r, ...generic, ...fast]);
+    }
+  },
+);
