@@ -4,8 +4,8 @@
 // tf.profile, averaged over repetitions, for each variant of bench/core.mjs, then a summary that
 // sorts every kernel into the step's passes (matmuls, [N, C] passes, [D, C] passes, the rest) and
 // sets each variant beside the first (the floor). Kernels are keyed by name and input shapes. A
-// custom gradient's forward shows as one `forward` entry around its own kernels; the summary leaves
-// those entries out. TensorFlow ops the fast path runs by name (EuclideanNorm, LogSoftmax, …) are not
+// custom gradient's forward shows as one entry (`forward`, `softmaxCrossEntropy__op`) around its own
+// kernels; the summary counts registered kernels only. TensorFlow ops the fast path runs by name (EuclideanNorm, LogSoftmax, …) are not
 // tfjs kernels and appear only inside `forward`. Run `npm run build` first.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-node';
@@ -58,7 +58,9 @@ for (const variant of args.variants.split(',')) {
       const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
       const ms = (await k.kernelTimeMs) / reps;
       perKernel.set(key, (perKernel.get(key) ?? 0) + ms);
-      if (k.name === 'forward' || k.name === 'Identity') continue;
+      // Custom gradients' forward passes (`forward`, `softmaxCrossEntropy__op`) wrap kernels counted
+      // on their own: only registered kernels are passes.
+      if (tf.getKernel(k.name, tf.getBackend()) === undefined || k.name === 'Identity') continue;
       const pass = passOf(k.name, k.inputShapes, k.outputShapes);
       const entry = perPass.get(pass) ?? { count: 0, ms: 0 };
       entry.count += 1 / reps;
