@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { losses, ops } from 'tfjs-margin';
 import { setTensorflowFastPath, tensorflowFastPathActive } from '../../src/internal/eagerBackend';
-import { assert, expectClose } from '../harness/assert';
+import { assert, expectClose, expectThrows } from '../harness/assert';
 import { randomLabels, uniform } from '../harness/random';
 import { spec } from '../harness/registry';
 
@@ -118,6 +118,15 @@ spec(
     }
     await expectClose(fast[0]!, generic[0]!, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, 'loss');
     await expectClose(fast[1]!, generic[1]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, 'd/dlogits');
+    if (ctx.backend === 'tensorflow') {
+      // The fused kernel rejects an out-of-range label even when the check is off: as the check would.
+      const outOfRange = tf.tensor1d([0, c, 1, 2, 3, 4], 'int32');
+      expectThrows(
+        () => losses.sparseSoftmaxCrossEntropy(outOfRange, logits, { checkLabels: false }),
+        /losses\.sparseSoftmaxCrossEntropy: argument 'labels' must be class indices in \[0, 9\), but received 9/,
+      );
+      outOfRange.dispose();
+    }
     tf.dispose([logits, labels, weights, ...generic, ...fast]);
   },
 );
