@@ -6,10 +6,16 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export type InputGradient = tf.Tensor | (() => tf.Tensor);
 
+/**
+ * Marks a tensor of the backward pass's shared part (computed once, read by several lazy gradients)
+ * to outlive it; it is disposed after the last lazy gradient that runs, or with the enclosing scope.
+ */
+export type KeepFunction = <T extends tf.Tensor>(t: T) => T;
+
 /** The forward pass of a custom-gradient function: its value and the backward pass. */
 export interface ForwardResult {
   value: tf.Tensor;
-  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => InputGradient[];
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[], keep: KeepFunction) => InputGradient[];
 }
 
 type SaveFunction = (tensors: tf.Tensor[]) => void;
@@ -47,7 +53,7 @@ export function withCustomGrad(
         return {
           value,
           gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-            tf.tidy(() => gradFunc(dy, saved).map((g) => (typeof g === 'function' ? g() : g))),
+            tf.tidy(() => gradFunc(dy, saved, (t) => t).map((g) => (typeof g === 'function' ? g() : g))),
         };
       });
       return wrapped(...inputs);
@@ -70,16 +76,37 @@ export function withCustomGrad(
         // stayed allocated until the whole tape was processed (raising peak memory). The engine runs
         // each thunk in its own tidy.
         let thunks: Array<(() => tf.Tensor) | null> = [];
+        const kept: tf.Tensor[] = [];
+        // dy and the saved tensors belong to the engine: never released here.
+        const keep: KeepFunction = (t) => {
+          if (t !== dy && !saved.includes(t) && !kept.includes(t)) kept.push(t);
+          return t;
+        };
         const grads = tf.tidy(() => {
-          const all = gradFunc!(dy, saved);
+          const all = gradFunc!(dy, saved, keep);
           thunks = all.map((g) => (typeof g === 'function' ? g : null));
-          return all.filter((g): g is tf.Tensor => typeof g !== 'function');
+          return [...all.filter((g): g is tf.Tensor => typeof g !== 'function'), ...kept];
         });
+        // The shared tensors go after the last lazy gradient; if the backward pass skips one, the
+        // engine's scope around it disposes them at its end.
+        const shared = grads.splice(grads.length - kept.length, kept.length);
+        const returned = new Set<tf.Tensor>();
+        let pending = thunks.filter((t) => t !== null).length;
         const map: Record<string, () => tf.Tensor> = {};
         let next = 0;
         thunks.forEach((thunk, i) => {
-          if (thunk !== null) map[i] = thunk;
-          else {
+          if (thunk !== null) {
+            map[i] = () => {
+              let result: tf.Tensor | null = null;
+              try {
+                result = thunk();
+                returned.add(result);
+                return result;
+              } finally {
+                if (--pending === 0) tf.dispose(shared.filter((t) => !returned.has(t)));
+              }
+            };
+          } else {
             const g = grads[next++]!;
             map[i] = () => g;
           }

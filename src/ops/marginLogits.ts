@@ -3,7 +3,7 @@ import { checkLabelValues } from './validateLabels';
 import { scaleInRange, subCentersInRange } from '../internal/bounds';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedEuclideanNorm, tensorflowFastPathActive } from '../internal/eagerBackend';
-import { withCustomGrad } from '../internal/customGrad';
+import { withCustomGrad, type InputGradient, type KeepFunction } from '../internal/customGrad';
 import { MarginArgumentError } from '../internal/errors';
 import { booleanArg, rankIs, tensorArg } from '../internal/validate';
 import { oneHotFloat } from '../internal/oneHot';
@@ -130,7 +130,7 @@ export function marginLogits(
     const layout = saved!;
     return {
       value: logits!,
-      gradFunc: (dy, kept) => backward(dy, layout.unpack(kept), plan),
+      gradFunc: (dy, kept, keep) => backward(dy, layout.unpack(kept), plan, keep),
     };
   });
   return f(x, kernel) as tf.Tensor2D;
@@ -453,18 +453,18 @@ class Saved {
  * routed to the arg-max sub-center, times `invw`; the matmuls carry everything linear, the weight
  * normalization and the norm factors of ρ add `O(N·D + D·C)` terms.
  */
-function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
+function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan, keep: KeepFunction): InputGradient[] {
   const { n, classes, k, rows, normalizeInputs } = plan;
   const { xn, w, invw, target } = saved;
   // A dynamic scale s' multiplies every logit by s'/s: the linear parts and the weight-norm share scale with it.
   const ratio = target?.ratio ?? null;
   const forwardScale = saved.scale ?? plan.scale;
-  const scale = ratio === null ? forwardScale : tf.mul(ratio, forwardScale);
-  const a = ratio === null ? saved.a : tf.mul(saved.a, ratio);
+  const scale = ratio === null ? forwardScale : keep(tf.mul(ratio, forwardScale));
+  const a = ratio === null ? saved.a : keep(tf.mul(saved.a, ratio));
   const dyTarget =
     target !== null &&
     (target.derivative !== null || target.normShare !== null || target.hardSlope !== null || target.normSlope !== null)
-      ? tf.gatherND(dy, target.index)
+      ? keep(tf.gatherND(dy, target.index))
       : null;
   let h: tf.Tensor = target?.hardSlope != null ? tf.mul(dy, target.hardSlope) : dy;
   if (dyTarget !== null && (target!.derivative !== null || target!.hardSlope !== null)) {
@@ -478,38 +478,53 @@ function backward(dy: tf.Tensor, saved: SavedTensors, plan: Plan): tf.Tensor[] {
       ? tf.reshape(tf.transpose(tf.mul(tf.expandDims(h, 1), route.mask), [0, 2, 1]), [n, classes * k])
       : tf.reshape(tf.mul(tf.expandDims(h, 2), route.mask), [n, classes * k]);
   }
-  const share = dyTarget !== null && target!.normShare !== null ? tf.mul(dyTarget, target!.normShare) : null;
-  // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share). Computed first and in its own
-  // tidy so that H ⊙ Z, then H itself, are released before the matmuls.
-  const weightNormTerm = (): tf.Tensor => {
-    if (invw !== null) return tf.mul(tf.square(invw), tf.sum(tf.mul(h, saved.zAll!), 0, true));
-    // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND or a
-    // [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector, which may hold
-    // Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1). Every sample in column j's sum
-    // has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j, so each brings share_i · invw_{y_i}².
-    const onehot = oneHotFloat(target!.labels, classes);
-    const perSample = tf.mul(share!, tf.square(target!.invwY!));
-    return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
-  };
-  let q = invw !== null || share !== null ? tf.tidy(weightNormTerm) : null;
-  if (q !== null && ratio !== null) q = tf.mul(q, ratio);
-  const hs = invw !== null ? tf.mul(h, invw) : h;
+  const share = dyTarget !== null && target!.normShare !== null ? keep(tf.mul(dyTarget, target!.normShare)) : null;
+  // Hs = H ⊙ invw is all the two gradients share: each is computed only if the backward pass reaches
+  // its input (a head on frozen features skips ∂L/∂x and its matmul; a frozen kernel skips ∂L/∂W).
+  const hs = keep(invw !== null ? tf.mul(h, invw) : h);
   if (hs !== h && h !== dy) h.dispose();
-  // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
-  const v = tf.matMul(hs, w, false, !rows);
-  const sv = scale !== 1 ? tf.mul(v, scale) : v;
-  let dx: tf.Tensor;
-  if (normalizeInputs) dx = l2NormalizeBackward(sv, xn, saved.invx, 1);
-  else dx = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), saved.invx))) : sv;
-  // A margin that depends on ‖x‖ (MagFace): ∂‖x‖/∂x = x̂.
-  if (target?.normSlope != null) dx = tf.add(dx, tf.mul(xn, tf.expandDims(tf.mul(dyTarget!, target.normSlope), 1)));
-  const linear = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
-  let dw = linear;
-  const decay = plan.kernelDecay ?? 0;
-  if (q !== null && decay > 0) q = tf.sub(q, decay);
-  if (q !== null) dw = rows ? tf.sub(linear, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(linear, tf.mul(w, q));
-  else if (decay > 0) dw = tf.add(linear, tf.mul(w, decay));
+  const dx = (): tf.Tensor => {
+    // ∂L/∂x̂ = s · Hs Wᵀ; with |x| a factor of ρ the linear part is ∂L/∂x itself.
+    const v = tf.matMul(hs, w, false, !rows);
+    const sv = scale !== 1 ? tf.mul(v, scale) : v;
+    let grad: tf.Tensor;
+    if (normalizeInputs) grad = l2NormalizeBackward(sv, xn, saved.invx, 1);
+    else grad = share !== null ? tf.add(sv, tf.mul(xn, tf.mul(tf.expandDims(share, 1), saved.invx))) : sv;
+    // A margin that depends on ‖x‖ (MagFace): ∂‖x‖/∂x = x̂.
+    if (target?.normSlope != null) {
+      grad = tf.add(grad, tf.mul(xn, tf.expandDims(tf.mul(dyTarget!, target.normSlope), 1)));
+    }
+    return grad;
+  };
+  const dw = (): tf.Tensor => {
+    // Per-column factor q: ∂L/∂W = Aᵀ Hs − W ⊙ q (the weight norm's share), in its own tidy so that
+    // Hs ⊙ Z is released before the matmul.
+    let q = invw !== null || share !== null ? tf.tidy(() => weightNormFactor(hs, saved, share, plan)) : null;
+    if (q !== null && ratio !== null) q = tf.mul(q, ratio);
+    const linear = rows ? tf.matMul(hs, a, true, false) : tf.matMul(a, hs, true, false);
+    const decay = plan.kernelDecay ?? 0;
+    if (q !== null && decay > 0) q = tf.sub(q, decay);
+    if (q !== null) return rows ? tf.sub(linear, tf.mul(w, tf.reshape(q, [-1, 1]))) : tf.sub(linear, tf.mul(w, q));
+    return decay > 0 ? tf.add(linear, tf.mul(w, decay)) : linear;
+  };
   return [dx, dw];
+}
+
+/**
+ * `q` of the weight norm's share `W ⊙ q`, `[1, C·K]`: `invw² colsum(H ⊙ Z) = invw colsum(Hs ⊙ Z)` for
+ * normalized centers; for L-Softmax (unnormalized, `|W_y|` a factor of the target logit) the per-sample
+ * norm terms summed into their label columns.
+ */
+function weightNormFactor(hs: tf.Tensor, saved: SavedTensors, share: tf.Tensor | null, plan: Plan): tf.Tensor {
+  const { invw, target } = saved;
+  if (invw !== null) return tf.mul(invw, tf.sum(tf.mul(hs, saved.zAll!), 0, true));
+  // Σ over each class's samples by one-hot mask and column sum (L-Softmax only). Not scatterND or a
+  // [1, N] × [N, C] matMul: on WebGL both read the packed padding of the [N] vector, which may hold
+  // Infinity, and turned untouched columns into NaN (tfjs 4.22, N = 1). Every sample in column j's sum
+  // has |W_y| = |W_j|: κ_i = share_i · invw_j, and Ŵ_j = W_j invw_j, so each brings share_i · invw_{y_i}².
+  const onehot = oneHotFloat(target!.labels, plan.classes);
+  const perSample = tf.mul(share!, tf.square(target!.invwY!));
+  return tf.neg(tf.sum(tf.mul(onehot, tf.expandDims(perSample, 1)), 0, true));
 }
 
 /** Shapes, dtypes and options of {@link marginLogits}; values are the caller's to check. */

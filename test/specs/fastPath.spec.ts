@@ -252,3 +252,42 @@ spec(
     }
   },
 );
+
+spec('fastPath', 'ops.marginLogits computes only the gradients the backward pass asks for', async (ctx) => {
+  const n = 4;
+  const d = 5;
+  const c = 6;
+  const x = tf.tensor2d(uniform(96, n * d, -2, 2), [n, d]);
+  const w = tf.tensor2d(uniform(97, d * c, -1, 1), [d, c]);
+  const labels = tf.tensor1d(randomLabels(98, n, c), 'int32');
+  const r = tf.tensor2d(uniform(99, n * c, -1, 1), [n, c]);
+  const options = {
+    margin: ops.margins.additiveAngularMargin(0.5),
+    scale: 16,
+    normalizeInputs: true,
+    normalizeWeights: true,
+    subCenters: 1,
+    gradient: 'exact' as const,
+  };
+  const f = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, labels, null, options), r));
+  // tf.profile returns the same object every call: count before profiling again.
+  const matmuls = async (run: () => tf.Tensor[]) => {
+    let grads: tf.Tensor[] = [];
+    const profile = await tf.profile(() => {
+      grads = run();
+    });
+    return { count: profile.kernels.filter((k) => k.name === 'BatchMatMul').length, grads };
+  };
+  const both = await matmuls(() => tf.grads(f)([x, w]));
+  const onlyX = await matmuls(() => [tf.grad((a: tf.Tensor) => f(a, w))(x)]);
+  const onlyW = await matmuls(() => [tf.grad((b: tf.Tensor) => f(x, b))(w)]);
+  // One forward product, and one backward product per gradient asked for.
+  assert(both.count === 3, `both gradients: ${both.count} matmuls, expected 3`);
+  assert(onlyX.count === 2, `∂/∂x only: ${onlyX.count} matmuls, expected 2`);
+  assert(onlyW.count === 2, `∂/∂W only: ${onlyW.count} matmuls, expected 2`);
+  const tol = { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 };
+  await expectClose(onlyX.grads[0]!, both.grads[0]!, tol, 'd/dx alone');
+  await expectClose(onlyW.grads[0]!, both.grads[1]!, tol, 'd/dW alone');
+  tf.dispose([x, w, labels, r, ...both.grads, ...onlyX.grads, ...onlyW.grads]);
+});
