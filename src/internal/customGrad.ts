@@ -97,9 +97,8 @@ export function withCustomGrad(
         thunks.forEach((thunk, i) => {
           if (thunk !== null) {
             map[i] = () => {
-              let result: tf.Tensor | null = null;
               try {
-                result = thunk();
+                const result = thunk();
                 returned.add(result);
                 return result;
               } finally {

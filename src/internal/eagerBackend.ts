@@ -114,8 +114,9 @@ export function fusedLogSoftmax(x: tf.Tensor): tf.Tensor | null {
 /**
  * TensorFlow's `SparseSoftmaxCrossEntropyWithLogits` on `[N, C]` float32 logits and int32 labels:
  * the per-sample loss `log Σ exp(x − max x) − (x_y − max x)` and its gradient `softmax(x) − onehot(y)`
- * from one kernel, or `null` where the fast path does not run. Labels must already be checked to be in
- * `[0, C)`: the CPU kernel reports one out of range as an error, other devices as NaN.
+ * from one kernel, or `null` where the fast path does not run. The CPU kernel rejects a label outside
+ * `[0, C)` with an error naming it (other devices give NaN); `losses.sparseSoftmaxCrossEntropy` turns
+ * that error into its argument error.
  */
 export function fusedSparseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] | null {
   if (!tensorflowFastPathActive() || logits.dtype !== 'float32' || logits.rank !== 2 || labels.dtype !== 'int32') {
