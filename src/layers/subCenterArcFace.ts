@@ -33,8 +33,11 @@ export interface SubCenterOutliers {
  * Sub-center ArcFace head (Deng et al. 2020, "Sub-center ArcFace: Boosting Face Recognition by
  * Large-scale Noisy Web Faces"): each class has `K` centers, kernel columns `c·K … c·K + K − 1`; a
  * class's cosine is the max over its sub-centers, then the ArcFace margin applies (see {@link ArcFace}).
- * The gradient reaches only the arg-max sub-center. Matches pytorch-metric-learning's
- * `SubCenterArcFaceLoss`.
+ * The gradient reaches only the arg-max sub-center, the first one when two are equal to the last bit
+ * (as `torch.max`). Sub-centers equal only up to rounding may have their cosines rounded apart by the
+ * matrix product, differently on another backend, kernel or processor, so which of them takes a
+ * sample's gradient is not portable; the value, `∂L/∂x` and the class's total over its sub-centers
+ * are. Matches pytorch-metric-learning's `SubCenterArcFaceLoss`.
  *
  * Recommended (README, "Choosing a head"): `subCenters 3` for noisy, web-scale data (the paper); on
  * clean data with a few hundred identities it did no better than ArcFace on the Omniglot benchmark.

@@ -213,7 +213,10 @@ interface Route {
 
 /**
  * Step 2, sub-center routing: each class's value is the max over its `K` adjacent columns, and
- * `route` (`null` for `K = 1`) sends its gradient to the first arg-max.
+ * `route` (`null` for `K = 1`) sends its gradient to the first arg-max. Both paths apply that rule
+ * to the cosines they computed; a vectorised kernel may round two equal centers' cosines apart
+ * depending on the column's place (SIMD lane or remainder), so the route between near-ties is not
+ * portable, while the class's total gradient is.
  */
 function routeSubCenters(zAll: tf.Tensor, plan: Plan): { z: tf.Tensor; route: Route | null } {
   const { n, classes, k } = plan;

@@ -152,6 +152,27 @@ spec(
   },
 );
 
+/**
+ * `[D, C·K]` → `[D, C]`: the sum of each class's sub-center columns. Which of two tied sub-centers
+ * takes a sample's gradient depends on the last bit of their cosines, and that bit depends on where a
+ * column falls in a vectorised kernel (a SIMD lane or the remainder loop, the transposed or the plain
+ * layout): it may differ between the fast and the generic path on one machine and not on another.
+ * The class's total is defined either way, as tied centers are equal.
+ */
+function perClassSum(dw: tf.Tensor, classes: number, k: number): tf.Tensor {
+  return tf.tidy(() => tf.sum(tf.reshape(dw, [dw.shape[0]!, classes, k]), 2));
+}
+
+/** For every class, how many of its `K` columns of `dW` have any nonzero entry. */
+async function routedCenters(dw: tf.Tensor, classes: number, k: number): Promise<number[]> {
+  const nonzero = tf.tidy(() =>
+    tf.sum(tf.cast(tf.greater(tf.max(tf.abs(tf.reshape(dw, [-1, classes, k])), 0), 0), 'int32'), 1),
+  );
+  const counts = Array.from(await nonzero.data());
+  nonzero.dispose();
+  return counts;
+}
+
 spec(
   'fastPath',
   "tensorflow's transposed sub-center routing gives the generic path's logits and gradients, ties included, and is used",
@@ -160,12 +181,29 @@ spec(
     const d = 5;
     const c = 6;
     const k = 3;
-    const x = tf.tensor2d(uniform(88, n * d, -2, 2), [n, d]);
-    const labels = tf.tensor1d(randomLabels(89, n, c), 'int32');
     const random = uniform(90, d * c * k, -1, 1);
     // Every class's sub-centers 0 and 2 equal: each max is reached twice wherever they win, and only
-    // the first may take the gradient.
+    // one may take the gradient. With random values the matmul may round the two apart.
     const tied = random.map((v, i) => (i % k === 2 ? random[i - 2]! : v));
+    // Ties that hold to the last bit on any machine: entries in {−1, 0, 1} with four nonzeros per
+    // embedding row and per center column, so |x| = |W_j| = 2, x̂ = ±½, s x̂ = ±8, every product is an
+    // integer and every partial sum exact in any order.
+    const pattern = (seed: number, rows: number, cols: number, byColumn: boolean): number[] => {
+      const out = new Array<number>(rows * cols).fill(0);
+      const signs = uniform(seed, rows * cols, -1, 1);
+      const lines = byColumn ? cols : rows;
+      for (let line = 0; line < lines; line++) {
+        const zero = line % d;
+        for (let e = 0; e < d; e++) {
+          if (e === zero) continue;
+          const i = byColumn ? e * cols + line : line * cols + e;
+          out[i] = signs[i]! < 0 ? -1 : 1;
+        }
+      }
+      return out;
+    };
+    const exactCenters = pattern(97, d, c * k, true);
+    const exactTied = exactCenters.map((v, i) => ((i % (c * k)) % k === 2 ? exactCenters[i - 2]! : v));
     const options = {
       margin: ops.margins.additiveAngularMargin(0.5),
       scale: 16,
@@ -174,20 +212,29 @@ spec(
       subCenters: k,
       gradient: 'exact' as const,
     };
-    for (const [name, values] of [
-      ['distinct', random],
-      ['tied', tied],
-    ] as const) {
-      const w = tf.tensor2d(values, [d, c * k]);
+    const cases = [
+      { name: 'distinct', x: uniform(88, n * d, -2, 2), w: random, ties: false, exactTies: false },
+      { name: 'tied', x: uniform(88, n * d, -2, 2), w: tied, ties: true, exactTies: false },
+      { name: 'exactly tied', x: pattern(98, n, d, false), w: exactTied, ties: true, exactTies: true },
+    ];
+    for (const cs of cases) {
+      const name = cs.name;
+      const x = tf.tensor2d(cs.x, [n, d]);
+      const labels = tf.tensor1d(randomLabels(89, n, c), 'int32');
+      const w = tf.tensor2d(cs.w, [d, c * k]);
       const weights = tf.tensor2d(uniform(91, n * c, -1, 1), [n, c]);
-      const run = (fast: boolean): tf.Tensor[] => {
+      const run = (fast: boolean, rows?: number): tf.Tensor[] => {
         setTensorflowFastPath(fast);
         try {
           return tf.tidy(() => {
+            const pick = (t: tf.Tensor) => (rows === undefined ? t : tf.slice(t, [rows, 0], [1, -1]));
+            const xs = pick(x) as tf.Tensor2D;
+            const ls = (rows === undefined ? labels : tf.slice(labels, [rows], [1])) as tf.Tensor1D;
+            const ws = pick(weights);
             const f = (a: tf.Tensor, b: tf.Tensor) =>
-              tf.sum(tf.mul(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, labels, null, options), weights));
-            const [dx, dw] = tf.grads(f)([x, w]);
-            return [ops.marginLogits(x, w, labels, null, options), dx!, dw!];
+              tf.sum(tf.mul(ops.marginLogits(a as tf.Tensor2D, b as tf.Tensor2D, ls, null, options), ws));
+            const [dx, dw] = tf.grads(f)([xs, w]);
+            return [ops.marginLogits(xs, w, ls, null, options), dx!, dw!];
           });
         } finally {
           setTensorflowFastPath(true);
@@ -201,16 +248,38 @@ spec(
       const transposes = profile.kernels.filter((kernel) => kernel.name === 'Transpose').length;
       if (ctx.backend === 'tensorflow') {
         // Two forward passes (value, gradient) each try the transposed route; without ties the backward
-        // transposes back too, with ties both fall back.
-        const expected = name === 'tied' ? 2 : 3;
-        assert(transposes === expected, `${name}: ${transposes} Transpose kernels, expected ${expected}`);
+        // transposes back too, with ties both fall back. Rounding may break the random ties apart.
+        const expected = cs.exactTies ? [2] : cs.ties ? [2, 3] : [3];
+        assert(
+          expected.includes(transposes),
+          `${name}: ${transposes} Transpose kernels, expected ${expected.join(' or ')}`,
+        );
       }
+      const tol = { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol };
       await expectClose(fast[0]!, generic[0]!, { rtol: ctx.tol.rtol * 10, atol: ctx.tol.atol * 10 }, `${name}: logits`);
-      await expectClose(fast[1]!, generic[1]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${name}: d/dx`);
-      await expectClose(fast[2]!, generic[2]!, { rtol: ctx.tol.gradRtol, atol: ctx.tol.gradAtol }, `${name}: d/dW`);
-      tf.dispose([w, weights, ...generic, ...fast]);
+      await expectClose(fast[1]!, generic[1]!, tol, `${name}: d/dx`);
+      if (cs.ties) {
+        const [fastSum, genericSum] = [perClassSum(fast[2]!, c, k), perClassSum(generic[2]!, c, k)];
+        await expectClose(fastSum, genericSum, tol, `${name}: d/dW summed over each class's sub-centers`);
+        tf.dispose([fastSum, genericSum]);
+        // Each sample's gradient goes to exactly one sub-center of each class, on both paths (the
+        // weights on the logits are nonzero, so no class has none).
+        for (let row = 0; row < n; row++) {
+          for (const fastPath of [false, true]) {
+            const one = run(fastPath, row);
+            const counts = await routedCenters(one[2]!, c, k);
+            assert(
+              counts.every((count) => count === 1),
+              `${name}, sample ${row}, ${fastPath ? 'fast' : 'generic'} path: sub-centers taking the gradient per class ${counts.join(',')}, expected 1 each`,
+            );
+            tf.dispose(one);
+          }
+        }
+      } else {
+        await expectClose(fast[2]!, generic[2]!, tol, `${name}: d/dW`);
+      }
+      tf.dispose([x, labels, w, weights, ...generic, ...fast]);
     }
-    tf.dispose([x, labels]);
   },
 );
 
