@@ -46,7 +46,8 @@ const backboneKind = args.backbone === 'auto' ? (tf.getBackend() === 'wasm' ? 'm
 const scale = Number(args.scale);
 const seed = Number(args.seed);
 const seeds = Number(args.seeds);
-const out = path.resolve(args.out ?? path.join(here, 'results', quick ? 'quick' : ''));
+// Ordinary runs write to an ignored folder; `npm run results:mnist` rewrites the tracked results/.
+const out = path.resolve(args.out ?? path.join(here, '..', 'out', quick ? 'mnist-quick' : 'mnist'));
 mkdirSync(out, { recursive: true });
 const sizes = quick
   ? { trainPerDigit: 200, testPerDigit: 60, openPerDigit: 120, pairs: 1000 }

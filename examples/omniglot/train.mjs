@@ -5,7 +5,8 @@
 //
 //   npm run example                                        # every head, one seed, held-out alphabets
 //   npm run example -- --quick                             # under a minute
-//   npm run example -- --seeds 3 --splits 2                # the README table: 2 held-out splits x 3 seeds
+//   npm run results:omniglot                               # the published table: 2 held-out splits x 3 seeds,
+//                                                          # into the tracked examples/omniglot/results/
 //   npm run example -- --holdout none --runs all_runs/     # train on all 242 characters, test on official runs
 //   npm run example -- --load examples/omniglot/results --runs my_runs/   # evaluate saved models, no training
 import * as tf from '@tensorflow/tfjs';
@@ -93,7 +94,9 @@ const augment = flag('augment', args.augment);
 const scale = args.scale === undefined ? undefined : positive('scale', args.scale);
 const margin = args.margin === undefined ? undefined : Number(args.margin);
 if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a number (got ${args.margin})`);
-const out = path.resolve(args.load ?? args.out ?? path.join(here, 'results', quick ? 'quick' : ''));
+// An ordinary run writes to an ignored folder; only `npm run results:omniglot` (an explicit --out)
+// rewrites the tracked examples/omniglot/results/ that the README and docs publish.
+const out = path.resolve(args.load ?? args.out ?? path.join(here, '..', 'out', quick ? 'omniglot-quick' : 'omniglot'));
 const runsPerAlphabet = quick ? 4 : 10;
 const pairCount = quick ? 1000 : 3000;
 
