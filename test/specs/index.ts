@@ -15,4 +15,5 @@ import './partialFC.spec';
 import './domain.spec';
 import './modernHeads.spec';
 import './fastPath.spec';
+import './trainingFastPath.spec';
 export { specs } from '../harness/registry';
