@@ -14,6 +14,17 @@ export interface ClassBalancedSamplerArgs {
   batchesPerEpoch?: number;
   /** Seed of the sampler's own generator, for reproducible batches. Default: random. */
   seed?: number;
+  /**
+   * A group per sample (e.g. the alphabet of each character, the source of each identity), the same
+   * for every sample of a class. When given, each batch draws its classes from `groupsPerBatch`
+   * groups (more where those hold fewer than `classesPerBatch` classes), so that a batch's negatives
+   * are as close as the test's choices among classes of one group. Groups are picked so that every
+   * class is still visited about equally often (a group of `n` classes with weight `n / min(n, k)`).
+   * Default: no groups (classes from the whole set).
+   */
+  groups?: ArrayLike<number>;
+  /** Groups each batch draws its classes from, when `groups` is given. Default `1`. */
+  groupsPerBatch?: number;
 }
 
 /** Index batches and, for `tf.data.generator`, tensor batches. */
@@ -46,6 +57,10 @@ export interface ClassBalancedSampler {
  * const labels = [0, 0, 1, 1, 2, 2, 2];
  * const sampler = data.classBalancedSampler(labels, { samplesPerClass: 2, classesPerBatch: 2, seed: 1 });
  * for (const batch of sampler.epoch()) console.log(Array.from(batch)); // 2 classes × 2 indices per batch
+ *
+ * // Hard negatives: every batch's classes from one group (e.g. one alphabet of Omniglot).
+ * const alphabet = [0, 0, 0, 0, 1, 1, 1]; // the group of each sample
+ * const hard = data.classBalancedSampler(labels, { samplesPerClass: 2, classesPerBatch: 2, groups: alphabet, seed: 1 });
  * ```
  */
 export function classBalancedSampler(
@@ -67,7 +82,14 @@ export function classBalancedSampler(
     else members.push(i);
   }
   const classes = Array.from(byClass.keys()).sort((a, b) => a - b);
-  knownKeys(where, 'args', args, ['samplesPerClass', 'classesPerBatch', 'batchesPerEpoch', 'seed']);
+  knownKeys(where, 'args', args, [
+    'samplesPerClass',
+    'classesPerBatch',
+    'batchesPerEpoch',
+    'seed',
+    'groups',
+    'groupsPerBatch',
+  ]);
   const m = integerAtLeast(where, 'samplesPerClass', args.samplesPerClass ?? 4, 1);
   const k = integerAtLeast(where, 'classesPerBatch', args.classesPerBatch ?? classes.length, 1);
   if (k > classes.length) {
@@ -106,11 +128,29 @@ export function classBalancedSampler(
     }
     return q.pop()!;
   };
+  const grouped = args.groups === undefined ? null : groupClasses(where, args.groups, labels, classes, random, shuffle);
+  const groupsPerBatch =
+    args.groupsPerBatch === undefined ? 1 : integerAtLeast(where, 'groupsPerBatch', args.groupsPerBatch, 1);
+  if (args.groupsPerBatch !== undefined && grouped === null) {
+    throw new MarginArgumentError(where, 'groupsPerBatch', 'given only with groups', args.groupsPerBatch);
+  }
+  if (grouped !== null && groupsPerBatch > grouped.count) {
+    throw new MarginArgumentError(
+      where,
+      'groupsPerBatch',
+      `at most the number of groups (${grouped.count})`,
+      groupsPerBatch,
+    );
+  }
   function* epoch(): Generator<Int32Array> {
     let order: number[] = [];
     for (let b = 0; b < batchesPerEpoch; b++) {
-      if (order.length < k) order = order.concat(shuffle(classes.filter((c) => !order.includes(c))));
-      const chosen = order.splice(0, k);
+      let chosen: number[];
+      if (grouped !== null) chosen = grouped.draw(k, groupsPerBatch);
+      else {
+        if (order.length < k) order = order.concat(shuffle(classes.filter((c) => !order.includes(c))));
+        chosen = order.splice(0, k);
+      }
       const batch = new Int32Array(batchSize);
       chosen.forEach((c, i) => {
         for (let j = 0; j < m; j++) batch[i * m + j] = take(c);
@@ -129,4 +169,98 @@ export function classBalancedSampler(
     }
   }
   return { batchSize, batchesPerEpoch, epoch, batches };
+}
+
+/** Classes by group, and a draw of `k` classes from groups picked in proportion to their class counts. */
+function groupClasses(
+  where: string,
+  groups: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number[],
+  random: () => number,
+  shuffle: <T>(a: T[]) => T[],
+): { count: number; draw: (k: number, groupsPerBatch: number) => number[] } {
+  if (groups === null || typeof groups !== 'object' || typeof groups.length !== 'number') {
+    throw new MarginArgumentError(where, 'groups', 'an array of integer group ids, one per sample', groups);
+  }
+  if (groups.length !== labels.length) {
+    throw new MarginArgumentError(
+      where,
+      'groups',
+      `one group id per sample (${labels.length})`,
+      receivedText(`${groups.length} ids`),
+    );
+  }
+  const groupOf = new Map<number, number>();
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (typeof g !== 'number' || !Number.isInteger(g) || g < 0) {
+      throw new MarginArgumentError(where, 'groups', 'integers >= 0', receivedText(`${String(g)} at index ${i}`));
+    }
+    const c = labels[i]!;
+    const seen = groupOf.get(c);
+    if (seen === undefined) groupOf.set(c, g);
+    else if (seen !== g) {
+      throw new MarginArgumentError(
+        where,
+        'groups',
+        'the same group for every sample of a class',
+        receivedText(`class ${c} in groups ${seen} and ${g} (index ${i})`),
+      );
+    }
+  }
+  const members = new Map<number, number[]>();
+  for (const c of classes) {
+    const g = groupOf.get(c)!;
+    const list = members.get(g);
+    if (list === undefined) members.set(g, [c]);
+    else list.push(c);
+  }
+  const ids = Array.from(members.keys()).sort((a, b) => a - b);
+  const queues = new Map(ids.map((g) => [g, shuffle(members.get(g)!.slice())]));
+  const next = (g: number): number => {
+    let q = queues.get(g)!;
+    if (q.length === 0) {
+      q = shuffle(members.get(g)!.slice());
+      queues.set(g, q);
+    }
+    return q.pop()!;
+  };
+  /** One group among `candidates`, with probability proportional to `weight`. */
+  const pick = (candidates: number[], weight: (g: number) => number): number => {
+    const total = candidates.reduce((n, g) => n + weight(g), 0);
+    let r = random() * total;
+    for (const g of candidates) {
+      r -= weight(g);
+      if (r < 0) return g;
+    }
+    return candidates[candidates.length - 1]!;
+  };
+  const draw = (k: number, groupsPerBatch: number): number[] => {
+    const chosen: number[] = [];
+    let available = 0;
+    while (chosen.length < groupsPerBatch || available < k) {
+      // A pick visits min(n, k) of a group's n classes: weighting it n / min(n, k) visits every
+      // class equally often; groups added to fill a batch come in proportion to their classes.
+      const size = (g: number) => members.get(g)!.length;
+      const weight = chosen.length === 0 ? (g: number) => size(g) / Math.min(size(g), k) : size;
+      const g = pick(
+        ids.filter((id) => !chosen.includes(id)),
+        weight,
+      );
+      chosen.push(g);
+      available += members.get(g)!.length;
+    }
+    // Round-robin over the chosen groups' queues: each group gives its next unvisited classes.
+    const out = new Set<number>();
+    for (let turn = 0; out.size < k; turn++) {
+      const g = chosen[turn % chosen.length]!;
+      if (members.get(g)!.every((c) => out.has(c))) continue;
+      let c = next(g);
+      while (out.has(c)) c = next(g);
+      out.add(c);
+    }
+    return Array.from(out);
+  };
+  return { count: ids.length, draw };
 }

@@ -160,5 +160,52 @@ describe('[callbacks]', () => {
       );
       expect(() => data.classBalancedSampler([])).toThrow(/argument 'labels' must be a non-empty array/);
     });
+    test('sampler groups: each batch draws from the fewest groups that hold its classes; classes visited evenly; bad groups', () => {
+      // 3 groups of 8, 6 and 2 classes, 5 samples per class.
+      const groupOfClass = (c: number) => (c < 8 ? 0 : c < 14 ? 1 : 2);
+      const labels = Array.from({ length: 16 * 5 }, (_, i) => i % 16);
+      const groups = labels.map(groupOfClass);
+      const sampler = data.classBalancedSampler(labels, {
+        samplesPerClass: 2,
+        classesPerBatch: 4,
+        groups,
+        seed: 3,
+        batchesPerEpoch: 600,
+      });
+      const visits = new Array(16).fill(0);
+      for (const batch of sampler.epoch()) {
+        const classes = new Set(Array.from(batch, (i) => labels[i]!));
+        expect(classes.size).toBe(4);
+        const used = new Set([...classes].map(groupOfClass));
+        // Group 2 holds 2 classes: with it a second group fills the batch; otherwise one group.
+        expect(used.size).toBe(used.has(2) ? 2 : 1);
+        classes.forEach((c) => visits[c]++);
+      }
+      // Groups are weighted so that every class comes about 600·4/16 = 150 times, small group too.
+      for (const v of visits) expect(Math.abs(v - 150)).toBeLessThan(45);
+      const two = data.classBalancedSampler(labels, {
+        samplesPerClass: 1,
+        classesPerBatch: 4,
+        groups,
+        groupsPerBatch: 2,
+        seed: 5,
+      });
+      for (const batch of two.epoch())
+        expect(new Set(Array.from(batch, (i) => groupOfClass(labels[i]!))).size).toBeLessThanOrEqual(3);
+      expect(() => data.classBalancedSampler(labels, { groups: groups.slice(1) })).toThrow(
+        /argument 'groups' must be one group id per sample \(80\), but received 79 ids/,
+      );
+      const split = groups.slice();
+      split[16] = 1; // a sample of class 0 in group 1
+      expect(() => data.classBalancedSampler(labels, { groups: split })).toThrow(
+        /argument 'groups' must be the same group for every sample of a class, but received class 0 in groups 0 and 1 \(index 16\)/,
+      );
+      expect(() => data.classBalancedSampler(labels, { groupsPerBatch: 2 })).toThrow(
+        /argument 'groupsPerBatch' must be given only with groups/,
+      );
+      expect(() => data.classBalancedSampler(labels, { groups, groupsPerBatch: 4 })).toThrow(
+        /argument 'groupsPerBatch' must be at most the number of groups \(3\)/,
+      );
+    });
   });
 });
