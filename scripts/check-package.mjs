@@ -44,9 +44,11 @@ else fail(`unexpected files in the tarball: ${stray.join(', ')}`);
 // AdaCos, the Circle head, their margin ops, marginLogits' three new hooks and Partial FC's margin
 // strategies (about 3.5 kB gzipped) joined; to 42 kB when Partial FC's center stores (host typed arrays,
 // TensorFlow resource variables, the tensor fallback), its host class sampler and row-range access
-// (about 4.6 kB gzipped, unminified) joined. What an app bundler adds (minified) is checked separately by
-// test/package/consumers.mjs (budget 30 kB).
-const BUDGET_GZIP = { 'dist/index.js': 42 * 1024, 'dist/index.cjs': 42 * 1024 };
+// (about 4.6 kB gzipped, unminified) joined; to 48 kB when the fastPath namespace (TensorFlow's fused
+// batch norm, activation gradients and optimizer updates on tfjs-node) and the sampler's groups (4.2 kB
+// gzipped, unminified, most of it TSDoc) joined. What an app bundler adds (minified) is checked
+// separately by test/package/consumers.mjs (budget 30 kB).
+const BUDGET_GZIP = { 'dist/index.js': 48 * 1024, 'dist/index.cjs': 48 * 1024 };
 for (const [file, budget] of Object.entries(BUDGET_GZIP)) {
   const size = gzipSync(readFileSync(path.join(root, file))).length;
   const line = `${file}: ${(size / 1024).toFixed(1)} kB gzipped (budget ${(budget / 1024).toFixed(0)} kB)`;

@@ -86,8 +86,8 @@ function fusedBatchNorm(
         );
         const [dx, dscale, doffset] = grads;
         tf.dispose(grads.slice(3));
-        // The statistics are not inputs of the value in training; at inference they get TensorFlow's
-        // zero-size placeholders' place: no gradient (tfjs-layers trains neither).
+        // No gradient for the statistics: zero-size placeholders in training, the moving statistics
+        // (which tfjs-layers does not train) at inference.
         return [dx!, dscale!, doffset!, () => tf.zeros(statisticsShape), () => tf.zeros(statisticsShape)];
       },
     };
