@@ -48,3 +48,34 @@ export function randomAffine(src, dst, size, rand, ranges = AFFINE) {
     }
   }
 }
+
+/**
+ * `src` (size×size) turned by `quarterTurns` × 90° clockwise, mirrored left–right first when `mirror`:
+ * the exact pixel permutation, so a rotated character is as sharp as the original (Xu et al. 2018
+ * train on these as new identities).
+ */
+export function rotateInk(src, size, quarterTurns, mirror = false) {
+  const out = new Float32Array(size * size);
+  const last = size - 1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let sx = mirror ? last - x : x;
+      let sy = y;
+      // Clockwise quarter turn: out(x, y) = in(y, last − x), applied `quarterTurns` times.
+      for (let t = 0; t < quarterTurns % 4; t++) [sx, sy] = [sy, last - sx];
+      out[y * size + x] = src[sy * size + sx];
+    }
+  }
+  return out;
+}
+
+/** `src` (size×size) shifted by whole pixels (`dx` right, `dy` down) into `dst`, zero ink shifted in. */
+export function shiftInk(src, dst, size, dx, dy) {
+  for (let y = 0; y < size; y++) {
+    const sy = y - dy;
+    for (let x = 0; x < size; x++) {
+      const sx = x - dx;
+      dst[y * size + x] = sx >= 0 && sy >= 0 && sx < size && sy < size ? src[sy * size + sx] : 0;
+    }
+  }
+}

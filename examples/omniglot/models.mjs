@@ -10,13 +10,21 @@ const init = (seed) => tf.initializers.heNormal({ seed });
  * block (BN → dropout → flatten → FC → BN), so the embedding is batch-normalised as in
  * ArcFace's networks. `mlp`: a dense network for backends without conv filter gradients (wasm).
  */
-export function backbone(kind, { size, width, embeddingSize, dropout, seed }) {
+export function backbone(kind, { size, width, embeddingSize, dropout, seed, weightDecay = 0 }) {
+  const kernelRegularizer = weightDecay > 0 ? tf.regularizers.l2({ l2: weightDecay }) : undefined;
   const image = tf.input({ shape: [size, size, 1], name: 'image' });
   let h = image;
   if (kind === 'cnn') {
     for (const [i, filters] of [width, 2 * width, 4 * width].entries()) {
       h = tf.layers
-        .conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(seed + i) })
+        .conv2d({
+          filters,
+          kernelSize: 3,
+          padding: 'same',
+          useBias: false,
+          kernelInitializer: init(seed + i),
+          kernelRegularizer,
+        })
         .apply(h);
       h = tf.layers.batchNormalization().apply(h);
       h = tf.layers.reLU().apply(h);
@@ -31,7 +39,7 @@ export function backbone(kind, { size, width, embeddingSize, dropout, seed }) {
   }
   if (dropout > 0) h = tf.layers.dropout({ rate: dropout, seed: seed + 7 }).apply(h);
   if (kind === 'cnn') h = tf.layers.flatten().apply(h);
-  h = tf.layers.dense({ units: embeddingSize, kernelInitializer: init(seed + 5) }).apply(h);
+  h = tf.layers.dense({ units: embeddingSize, kernelInitializer: init(seed + 5), kernelRegularizer }).apply(h);
   // insightface fixes this BN's scale at 1; tfjs 4.22's BatchNormalization with `scale: false` throws in
   // training ("reading 'read'" of the missing gamma), so the scale is learned here.
   const embedding = tf.layers.batchNormalization({ name: 'embedding' }).apply(h);
@@ -165,10 +173,10 @@ export const HEADS = {
 /** A classifier with the given head on the backbone; `embedder` maps images to embeddings. */
 export function buildModel(
   headName,
-  { backboneKind, size, width, embeddingSize, dropout, numClasses, scale, margin, seed },
+  { backboneKind, size, width, embeddingSize, dropout, numClasses, scale, margin, seed, weightDecay = 0 },
 ) {
   const spec = HEADS[headName];
-  const { image, embedding } = backbone(backboneKind, { size, width, embeddingSize, dropout, seed });
+  const { image, embedding } = backbone(backboneKind, { size, width, embeddingSize, dropout, seed, weightDecay });
   const head = spec.make({ c: numClasses, s: scale ?? spec.s, m: margin ?? spec.m, seed: seed + 91 });
   let model;
   if (spec.labels) {

@@ -13,12 +13,14 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { callbacks, losses, metrics } from 'tfjs-margin';
+import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
 import { pairCosines, useBackend } from '../shared.mjs';
-import { randomAffine } from './augment.mjs';
+import { randomAffine, rotateInk, shiftInk } from './augment.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, HEADS } from './models.mjs';
+import { PRESETS } from './presets.mjs';
+import { loadStrokes, renderStrokes } from './strokes.mjs';
 import { makeTable, meanStd } from './report.mjs';
 import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
 import { oneShotErrors, readRuns, writeRuns } from './runs.mjs';
@@ -27,7 +29,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 
 const { values: args } = parseArgs({
   options: {
-    heads: { type: 'string', default: 'all' },
+    heads: { type: 'string' },
     epochs: { type: 'string' },
     seeds: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
@@ -38,16 +40,26 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },
-    embedding: { type: 'string', default: '128' },
+    embedding: { type: 'string' },
     scale: { type: 'string' },
     margin: { type: 'string' },
-    lr: { type: 'string', default: '3e-3' },
-    batch: { type: 'string', default: '128' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
     augment: { type: 'string', default: 'true' },
     dropout: { type: 'string', default: '0.2' },
-    width: { type: 'string', default: '16' },
+    width: { type: 'string' },
     size: { type: 'string', default: '28' },
     figures: { type: 'string', default: 'true' },
+    preset: { type: 'string', default: 'default' },
+    rotations: { type: 'string' },
+    groups: { type: 'string' },
+    'per-class': { type: 'string' },
+    tta: { type: 'string' },
+    optimizer: { type: 'string' },
+    wd: { type: 'string' },
+    'fast-path': { type: 'string', default: 'true' },
+    strokes: { type: 'string' },
+    'dev-runs': { type: 'string' },
   },
 });
 
@@ -76,18 +88,44 @@ function flag(name, text) {
 }
 
 const quick = args.quick;
+const presetName = quick ? 'quick' : args.preset;
+if (!(presetName in PRESETS))
+  fail(`--preset must be one of ${Object.keys(PRESETS).join(', ')} (got ${JSON.stringify(args.preset)})`);
+const preset = PRESETS[presetName];
 const headNames =
-  args.heads === 'all' ? (quick ? ['softmax', 'cosface', 'arcface'] : Object.keys(HEADS)) : args.heads.split(',');
+  args.heads === undefined ? preset.headline : args.heads === 'all' ? Object.keys(HEADS) : args.heads.split(',');
 for (const h of headNames)
   if (!(h in HEADS)) fail(`--heads: unknown head "${h}"; choose from ${Object.keys(HEADS).join(', ')}`);
-const epochs = count('epochs', args.epochs ?? (quick ? 3 : 20), 1, 1000);
+const epochs = count('epochs', args.epochs ?? String(preset.epochs), 1, 1000);
 const seeds = count('seeds', args.seeds, 1, 100);
 const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
 const size = count('size', args.size, 8, 105);
-const embeddingSize = count('embedding', args.embedding, 2, 4096);
-const batchSize = count('batch', args.batch, 2, 4096);
-const width = count('width', args.width, 1, 512);
-const learningRate = positive('lr', args.lr);
+const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);
+const batchSize = count('batch', args.batch ?? String(preset.batch), 2, 4096);
+const width = count('width', args.width ?? String(preset.width), 1, 512);
+const learningRate = positive('lr', args.lr ?? String(preset.lr));
+// Each character's rotations by 90°, 180°, 270° (4) and their mirror images (8) as new identities.
+const rotations = count('rotations', args.rotations ?? String(preset.rotations), 1, 8);
+if (![1, 2, 4, 8].includes(rotations)) fail(`--rotations must be 1, 2, 4 or 8 (got ${args.rotations})`);
+// Alphabet-aware batches: each batch's classes from one alphabet (data.classBalancedSampler's groups).
+const groups = flag('groups', args.groups ?? String(preset.groups));
+const perClass = count('per-class', args['per-class'] ?? String(preset.perClass), 1, 64);
+if (groups && batchSize % perClass !== 0)
+  fail(`--batch (${batchSize}) must be a multiple of --per-class (${perClass}) with --groups true`);
+// Test-time averaging of the embedding over 1, 5 (±1 px in x, y) or 9 (3×3) shifted copies.
+const tta = count('tta', args.tta ?? String(preset.tta), 1, 9);
+if (![1, 5, 9].includes(tta)) fail(`--tta must be 1, 5 or 9 (got ${args.tta})`);
+const optimizerName = args.optimizer ?? preset.optimizer;
+if (!['adam', 'sgd'].includes(optimizerName))
+  fail(`--optimizer must be adam or sgd (got ${JSON.stringify(args.optimizer)})`);
+const weightDecay = Number(args.wd ?? preset.wd);
+if (!(weightDecay >= 0 && weightDecay < 1)) fail(`--wd must be in [0, 1) (got ${JSON.stringify(args.wd)})`);
+const useFastPath = flag('fast-path', args['fast-path']);
+// Stroke-level augmentation: the fraction of training images re-drawn from their pen trajectories with
+// jittered points and pen width (then distorted like the others).
+const strokeRate = Number(args.strokes ?? preset.strokes ?? 0);
+if (!(strokeRate >= 0 && strokeRate <= 1))
+  fail(`--strokes must be a fraction in [0, 1] (got ${JSON.stringify(args.strokes)})`);
 const dropout = Number(args.dropout);
 if (!(dropout >= 0 && dropout < 1)) fail(`--dropout must be in [0, 1) (got ${JSON.stringify(args.dropout)})`);
 const augment = flag('augment', args.augment);
@@ -97,15 +135,25 @@ if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a n
 // An ordinary run writes to an ignored folder; only `npm run results:omniglot` (an explicit --out)
 // rewrites the tracked examples/omniglot/results/ that the README and docs publish.
 const out = path.resolve(args.load ?? args.out ?? path.join(here, '..', 'out', quick ? 'omniglot-quick' : 'omniglot'));
-const runsPerAlphabet = quick ? 4 : 10;
+// 20-way runs per held-out alphabet of a development split (the same runs for every head and seed).
+const runsPerAlphabet = count('dev-runs', args['dev-runs'] ?? (quick ? '4' : '10'), 1, 1000);
 const pairCount = quick ? 1000 : 3000;
 
 const backendText = await useBackend(args.backend).catch((err) => fail(err.message));
 const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : 'cnn';
 console.log(`backend ${backendText}`);
+if (useFastPath) {
+  const fast = fastPath.enable();
+  console.log(
+    fast.active
+      ? `fast path on (fused batch norm, ReLU gradients and Adam/momentum updates in TensorFlow's kernels; --fast-path false for the stock ones)`
+      : `fast path off: ${fast.reason}`,
+  );
+}
 
 const t0 = Date.now();
 const alphabets = loadOmniglot({ size });
+const strokesByImage = strokeRate > 0 ? loadStrokes() : new Map();
 /** Runs `f`, turning a thrown data or argument error into a one-line message and exit code 2. */
 function orFail(f) {
   try {
@@ -135,12 +183,42 @@ function stack(images) {
   return tf.tensor4d(data, [images.length, size, size, 1]);
 }
 
+/** Whole-pixel shifts averaged at test time (`--tta`): none, the 4 neighbours, or the 3×3 square. */
+const SHIFTS = {
+  1: [[0, 0]],
+  5: [
+    [0, 0],
+    [1, 0],
+    [-1, 0],
+    [0, 1],
+    [0, -1],
+  ],
+  9: [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => [dx, dy])),
+};
+
 function embedder(model) {
   return async (images) => {
-    const x = stack(images);
-    const e = model.predict(x, { batchSize: 256 });
-    const rows = await e.array();
-    tf.dispose([x, e]);
+    let sum = null;
+    for (const [dx, dy] of SHIFTS[tta]) {
+      const shifted =
+        dx === 0 && dy === 0
+          ? images
+          : images.map((img) => {
+              const o = new Float32Array(size * size);
+              shiftInk(img, o, size, dx, dy);
+              return o;
+            });
+      const x = stack(shifted);
+      const e = model.predict(x, { batchSize: 256 });
+      // The mean of the unit embeddings: each copy votes with its direction, as cosine scoring does.
+      const unit = tf.tidy(() => tf.div(e, tf.norm(e, 'euclidean', -1, true)));
+      const next = sum === null ? unit : tf.add(sum, unit);
+      if (sum !== null) tf.dispose([sum, unit]);
+      sum = next;
+      tf.dispose([x, e]);
+    }
+    const rows = await sum.array();
+    sum.dispose();
     return rows;
   };
 }
@@ -194,10 +272,31 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
   return { holdout, classes, sets, tableSet, images, labels, pairs };
 }
 
+/**
+ * The training samples of a split: each character's drawings, and with `--rotations` R > 1 its
+ * R − 1 other dihedral transforms (quarter turns, then mirrored) as identities of their own.
+ * `group`: the alphabet, for alphabet-aware batches.
+ */
+function trainingSamples(split) {
+  const samples = [];
+  const alphabetOf = new Map(alphabets.map((a, i) => [a.name, i]));
+  split.classes.forEach((c, k) => {
+    const group = alphabetOf.get(c.name.split('/')[0]);
+    for (let r = 0; r < rotations; r++) {
+      for (const d of c.drawings) {
+        const ink = r === 0 ? d.ink : rotateInk(d.ink, size, r % 4, r >= 4);
+        const strokes = strokesByImage.get(`${c.name}/${d.file}`) ?? null;
+        samples.push({ ink, label: k * rotations + r, group, strokes, rotation: r });
+      }
+    }
+  });
+  return samples;
+}
+
 /** Trains one head on the split's training characters; returns the built model and per-epoch loss. */
 async function train(headName, split, seed) {
-  const numClasses = split.classes.length;
-  const samples = split.classes.flatMap((c, label) => c.drawings.map((d) => ({ ink: d.ink, label })));
+  const numClasses = split.classes.length * rotations;
+  const samples = trainingSamples(split);
   const steps = Math.floor(samples.length / batchSize);
   const built = buildModel(headName, {
     backboneKind,
@@ -209,21 +308,45 @@ async function train(headName, split, seed) {
     scale,
     margin,
     seed,
+    weightDecay,
   });
   const rand = random(seed + 17);
   const pixels = size * size;
+  // Alphabet-aware batches: --per-class drawings of each of batch / per-class characters, all from
+  // one alphabet (more where it holds fewer characters).
+  const sampler = groups
+    ? data.classBalancedSampler(
+        samples.map((x) => x.label),
+        {
+          samplesPerClass: perClass,
+          classesPerBatch: batchSize / perClass,
+          batchesPerEpoch: steps,
+          groups: samples.map((x) => x.group),
+          seed: seed + 19,
+        },
+      )
+    : null;
   // One generator for the whole fit (fitDataset with batchesPerEpoch does not restart it): a fresh
   // shuffle and fresh distortions every epoch, all from the seed.
   const dataset = tf.data.generator(function* () {
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffled(samples, rand);
+      const batches = sampler
+        ? [...sampler.epoch()].map((idx) => Array.from(idx, (i) => samples[i]))
+        : Array.from({ length: steps }, (_, b) => b);
+      const order = sampler ? null : shuffled(samples, rand);
       for (let b = 0; b < steps; b++) {
+        const batch = sampler ? batches[b] : order.slice(b * batchSize, (b + 1) * batchSize);
         const x = new Float32Array(batchSize * pixels);
         const label = new Int32Array(batchSize);
         for (let i = 0; i < batchSize; i++) {
-          const s = order[b * batchSize + i];
-          if (augment) randomAffine(s.ink, x.subarray(i * pixels, (i + 1) * pixels), size, rand);
-          else x.set(s.ink, i * pixels);
+          const s = batch[i];
+          let ink = s.ink;
+          if (s.strokes !== null && strokeRate > 0 && rand() < strokeRate) {
+            ink = renderStrokes(s.strokes, size, rand);
+            if (s.rotation > 0) ink = rotateInk(ink, size, s.rotation % 4, s.rotation >= 4);
+          }
+          if (augment) randomAffine(ink, x.subarray(i * pixels, (i + 1) * pixels), size, rand);
+          else x.set(ink, i * pixels);
           label[i] = s.label;
         }
         const image = tf.tensor4d(x, [batchSize, size, size, 1]);
@@ -232,7 +355,8 @@ async function train(headName, split, seed) {
       }
     }
   });
-  const optimizer = tf.train.adam(learningRate);
+  // insightface trains with SGD + momentum 0.9 at lr 0.1; Adam is this example's default.
+  const optimizer = optimizerName === 'sgd' ? tf.train.momentum(learningRate, 0.9) : tf.train.adam(learningRate);
   built.model.compile({ optimizer, loss: losses.softmaxCrossEntropy, metrics: ['accuracy'] });
   const cbs = [
     callbacks.cosineDecay({ learningRate, warmupSteps: Math.min(steps, 200), totalSteps: steps * epochs }),
@@ -385,8 +509,10 @@ console.log(`\n${table}\n`);
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
   `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
-  `${epochs} epochs, batch ${batchSize}, Adam ${learningRate} with cosine decay, ` +
-  `${augment ? 'random affine augmentation' : 'no augmentation'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
+  `preset ${presetName}, width ${width}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
+  `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
+  `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}` +
+  `${augment ? 'random affine augmentation' : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
   `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(

@@ -1,0 +1,98 @@
+// The recipe study behind the presets (docs/omniglot-benchmark.md, "Recipe study"): trains the example
+// under named configurations, one at a time (2 cores: one training at a time), keeps each one's
+// results.json (without ROC curves) in docs/recipe-study/<stage>/<config>.json, and prints the table:
+// per configuration and head, one-shot error mean ± std over trainings, paired Δ against softmax with
+// its sign count, and seconds per training.
+//
+//   node examples/omniglot/study.mjs <stage> [--only name,name] [--table]   # --table: re-print only
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { meanStd } from './report.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..', '..');
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { only: { type: 'string' }, table: { type: 'boolean', default: false } },
+});
+
+const H3 = '--heads softmax,arcface,cosface';
+/** Stages: name → [config name, flags]. Each adds one lever to the previous best (see the docs). */
+const STAGES = {
+  // One lever at a time from the old default, on 2 splits × 1 seed (a screen, not a verdict).
+  screen: [
+    ['base', `${H3} --splits 2 --rotations 1 --groups false`],
+    ['rot4', `${H3} --splits 2 --rotations 4 --groups false`],
+    ['groups', `${H3} --splits 2 --rotations 1 --groups true`],
+    ['rot4-groups', `${H3} --splits 2 --rotations 4 --groups true`],
+    ['w32', `${H3} --splits 2 --rotations 1 --groups false --width 32`],
+    ['ep40', `${H3} --splits 2 --rotations 1 --groups false --epochs 40`],
+    ['rot8', `${H3} --splits 2 --rotations 8 --groups false`],
+  ],
+};
+
+const stage = positionals[0];
+if (!(stage in STAGES)) {
+  console.error(`usage: node examples/omniglot/study.mjs <${Object.keys(STAGES).join('|')}> [--only a,b] [--table]`);
+  process.exit(2);
+}
+const dir = path.join(root, 'docs', 'recipe-study', stage);
+mkdirSync(dir, { recursive: true });
+const only = args.only?.split(',');
+
+if (!args.table) {
+  for (const [name, flags] of STAGES[stage]) {
+    if (only && !only.includes(name)) continue;
+    const out = path.join(root, 'examples', 'out', 'study', stage, name);
+    const argv = [path.join(here, 'train.mjs'), ...flags.split(' '), '--out', out, '--figures', 'false'];
+    console.log(`\n### ${stage}/${name}: node examples/omniglot/train.mjs ${flags}`);
+    const started = Date.now();
+    const r = spawnSync(process.execPath, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) {
+      console.error(`${name} failed (${r.status})`);
+      continue;
+    }
+    const json = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    for (const head of Object.values(json.results)) for (const t of head.trainings) delete t.roc;
+    json.flags = flags;
+    json.wallSeconds = (Date.now() - started) / 1000;
+    writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(json)}\n`);
+  }
+}
+
+/** The table of every finished configuration of the stage. */
+function table() {
+  const rows = [];
+  for (const [name, flags] of STAGES[stage]) {
+    const file = path.join(dir, `${name}.json`);
+    if (!existsSync(file)) continue;
+    const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
+    const errorOf = (t) => meanStd(t.oneShot[splits[t.split].tableSet]).mean;
+    const base = new Map((results.softmax?.trainings ?? []).map((t) => [`${t.split}/${t.seed}`, errorOf(t)]));
+    for (const [head, r] of Object.entries(results)) {
+      const errs = r.trainings.map(errorOf);
+      const { mean, std } = meanStd(errs);
+      const diffs = r.trainings.map((t) => errorOf(t) - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
+      const d = meanStd(diffs);
+      const delta =
+        head === 'softmax' || diffs.length === 0
+          ? '–'
+          : `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${diffs.filter((x) => x < 0).length}/${diffs.length})`;
+      const secs = meanStd(r.trainings.map((t) => t.seconds)).mean;
+      rows.push(
+        `| ${name} | ${head} | ${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)} | ${delta} | ${r.trainings.length} | ${secs.toFixed(0)} | \`${flags}\` |`,
+      );
+    }
+  }
+  return [
+    '| config | head | one-shot error % (mean ± std) | Δ vs softmax, points (better/all) | trainings | s / training | flags |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+const text = table();
+writeFileSync(path.join(dir, 'table.md'), `${text}\n`);
+console.log(`\n${text}`);
