@@ -62,7 +62,7 @@ spec(
       } else {
         assert(!on.enabled && !on.active && on.replaced.length === 0, `nothing replaced on ${ctx.backend}`);
         assert(
-          /tensorflow/.test(on.reason ?? '') && on.reason!.includes(ctx.backend),
+          /tensorflow/.test(on.reason ?? '') && on.reason!.includes(tf.getBackend()),
           `the reason names both backends: ${on.reason}`,
         );
         assert(bnPrototype()['call'] === stockCall, 'BatchNormalization.call untouched');
