@@ -46,3 +46,18 @@ export const PRESETS = {
     headline: ['softmax', 'arcface', 'cosface', 'sphereface', 'magface'],
   },
 };
+
+/**
+ * Milliseconds per training image per epoch on a 2-core machine with the tfjs-node fast path, by
+ * backbone width (batch 128; measured in the recipe study, docs/omniglot-benchmark.md): what the
+ * example prints as the time it expects.
+ */
+const MS_PER_IMAGE_EPOCH = { 16: 0.45, 32: 0.85, 64: 2.2 };
+
+/** Expected seconds of one training of `images` images for `epochs` epochs at `width`. */
+export function estimateSeconds({ images, epochs, width }) {
+  const known = Object.keys(MS_PER_IMAGE_EPOCH).map(Number);
+  const nearest = known.reduce((a, b) => (Math.abs(b - width) < Math.abs(a - width) ? b : a));
+  const ms = MS_PER_IMAGE_EPOCH[nearest] * (width / nearest) ** 1.5;
+  return (images * epochs * ms) / 1000;
+}

@@ -19,7 +19,7 @@ import { randomAffine, rotateInk, shiftInk } from './augment.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, HEADS } from './models.mjs';
-import { PRESETS } from './presets.mjs';
+import { estimateSeconds, PRESETS } from './presets.mjs';
 import { loadStrokes, renderStrokes } from './strokes.mjs';
 import { makeTable, meanStd } from './report.mjs';
 import { AUTO_SPLITS, loadOmniglot, makeRuns, random, shuffled, splitAlphabets } from './omniglot.mjs';
@@ -233,7 +233,10 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
     rmSync(dir, { recursive: true, force: true });
     writeRuns(dir, makeRuns(heldOut, { runsPerAlphabet: perAlphabet, seed: 100 + index }));
     const relative = path.relative(process.cwd(), dir);
-    sets.push({ name: relative.startsWith('..') ? dir : relative, runs: readRuns(dir, { size }) });
+    sets.push({
+      name: relative.startsWith('..') ? dir : relative,
+      runs: readRuns(dir, { size }),
+    });
   }
   sets.push(...external);
   // Verification: half same-character pairs (two drawers), half different characters of one alphabet.
@@ -286,7 +289,13 @@ function trainingSamples(split) {
       for (const d of c.drawings) {
         const ink = r === 0 ? d.ink : rotateInk(d.ink, size, r % 4, r >= 4);
         const strokes = strokesByImage.get(`${c.name}/${d.file}`) ?? null;
-        samples.push({ ink, label: k * rotations + r, group, strokes, rotation: r });
+        samples.push({
+          ink,
+          label: k * rotations + r,
+          group,
+          strokes,
+          rotation: r,
+        });
       }
     }
   });
@@ -351,21 +360,41 @@ async function train(headName, split, seed) {
         }
         const image = tf.tensor4d(x, [batchSize, size, size, 1]);
         const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(label, 'int32'), numClasses).toFloat());
-        yield { xs: built.spec.labels ? [image, tf.tensor2d(Float32Array.from(label), [batchSize, 1])] : image, ys };
+        yield {
+          xs: built.spec.labels ? [image, tf.tensor2d(Float32Array.from(label), [batchSize, 1])] : image,
+          ys,
+        };
       }
     }
   });
   // insightface trains with SGD + momentum 0.9 at lr 0.1; Adam is this example's default.
   const optimizer = optimizerName === 'sgd' ? tf.train.momentum(learningRate, 0.9) : tf.train.adam(learningRate);
-  built.model.compile({ optimizer, loss: losses.softmaxCrossEntropy, metrics: ['accuracy'] });
+  built.model.compile({
+    optimizer,
+    loss: losses.softmaxCrossEntropy,
+    metrics: ['accuracy'],
+  });
   const cbs = [
-    callbacks.cosineDecay({ learningRate, warmupSteps: Math.min(steps, 200), totalSteps: steps * epochs }),
+    callbacks.cosineDecay({
+      learningRate,
+      warmupSteps: Math.min(steps, 200),
+      totalSteps: steps * epochs,
+    }),
     callbacks.progressLogger(),
   ];
   if (built.spec.warmup) cbs.push(callbacks.marginWarmup({ head: built.head, warmupSteps: steps }));
-  const history = await built.model.fitDataset(dataset, { epochs, batchesPerEpoch: steps, verbose: 0, callbacks: cbs });
+  const history = await built.model.fitDataset(dataset, {
+    epochs,
+    batchesPerEpoch: steps,
+    verbose: 0,
+    callbacks: cbs,
+  });
   optimizer.dispose();
-  return { built, loss: history.history.loss, trainAccuracy: history.history.acc.at(-1) };
+  return {
+    built,
+    loss: history.history.loss,
+    trainAccuracy: history.history.acc.at(-1),
+  };
 }
 
 /** One-shot error per runs folder, verification and retrieval on the held-out images. */
@@ -436,11 +465,39 @@ console.log(
     splits
       .map(
         (s) =>
-          `split ${s.holdout.length ? `holding out ${s.holdout.join(', ')}` : 'on all'}: ${s.classes.length} training identities`,
+          `split ${s.holdout.length ? `holding out ${s.holdout.join(', ')}` : 'on all'}: ${s.classes.length} characters` +
+          (rotations > 1
+            ? ` × ${rotations} rotations = ${s.classes.length * rotations} training identities`
+            : ' (training identities)'),
       )
-      .join('; ') +
-    `; ${epochs} epochs, ${seeds} seed(s), ${augment ? 'random affine augmentation' : 'no augmentation'}`,
+      .join('; '),
 );
+console.log(
+  `preset ${presetName}: width ${width}, ${epochs} epochs, batch ${batchSize}` +
+    `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
+    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? 'random affine augmentation' : 'no augmentation'}` +
+    `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
+    `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}`,
+);
+{
+  // What the run will cost: training time grows with images × epochs (measured for the presets on a
+  // 2-core machine with the fast path; docs/omniglot-benchmark.md), plus a few seconds of evaluation.
+  const perSplit = splits.map(
+    (s) =>
+      estimateSeconds({
+        images: 20 * s.classes.length * rotations,
+        epochs,
+        width,
+      }) + 5,
+  );
+  const perHead = seeds * perSplit.reduce((a, b) => a + b, 0);
+  const n = headNames.length * seeds * splits.length;
+  console.log(
+    `will train ${headNames.length} head(s) (${headNames.join(', ')}) × ${seeds} seed(s) × ${splits.length} split(s) = ${n} training(s), ` +
+      `about ${Math.round(perSplit[0])} s each: expect about ${Math.ceil((headNames.length * perHead) / 60)} min` +
+      `${backboneKind === 'cnn' && fastPath.status().active ? '' : ' (estimated for tfjs-node with the fast path; this backend is slower)'}`,
+  );
+}
 
 for (const head of headNames) {
   const trainings = [];
@@ -501,7 +558,10 @@ const setNames = [...new Set(headNames.flatMap((h) => Object.keys(results[h].way
 for (const set of setNames) oneShotLines(results, set);
 
 // The table: one-shot error per split, paired difference from softmax, other metrics over all trainings.
-const splitInfo = splits.map((sp) => ({ holdout: sp.holdout, tableSet: sp.tableSet }));
+const splitInfo = splits.map((sp) => ({
+  holdout: sp.holdout,
+  tableSet: sp.tableSet,
+}));
 const table = makeTable(results, splitInfo);
 const held = splits.some((sp) => sp.holdout.length > 0);
 console.log(`\n${table}\n`);
@@ -530,7 +590,11 @@ if (args.figures !== 'false' && held) {
     rocSpec(
       headNames.flatMap((h) => {
         const roc = results[h].trainings[0].roc;
-        return roc.fpr.map((fpr, i) => ({ head: titles[h], fpr, tpr: roc.tpr[i] }));
+        return roc.fpr.map((fpr, i) => ({
+          head: titles[h],
+          fpr,
+          tpr: roc.tpr[i],
+        }));
       }),
       'Verification ROC on alphabets never seen in training (first training of each head)',
     ),
