@@ -3,8 +3,8 @@
 //   quick    under a minute: a smoke test of the whole pipeline, not a result;
 //   default  every training ≤ 4 minutes on a 2-core machine with the tfjs-node fast path;
 //   full     every training ≤ 15 minutes there.
-// `headline`: the heads `--heads` defaults to (softmax, ArcFace, CosFace and the study's two best);
-// `--heads all` trains every head.
+// `headline`: the heads `--heads` defaults to: softmax, ArcFace, CosFace and the two best of the head
+// table (AdaCos and L-Softmax, docs/omniglot-benchmark.md); `--heads all` trains every head.
 export const PRESETS = {
   quick: {
     epochs: 3,
@@ -17,33 +17,36 @@ export const PRESETS = {
     tta: 1,
     optimizer: 'adam',
     wd: 0,
+    strokes: 0,
     headline: ['softmax', 'cosface', 'arcface'],
   },
   default: {
-    epochs: 20,
+    epochs: 16,
     width: 16,
     batch: 128,
     lr: 3e-3,
-    rotations: 1,
+    rotations: 4,
     groups: false,
     perClass: 4,
-    tta: 1,
+    tta: 5,
     optimizer: 'adam',
     wd: 0,
-    headline: ['softmax', 'arcface', 'cosface', 'sphereface', 'magface'],
+    strokes: 0,
+    headline: ['softmax', 'arcface', 'cosface', 'adacos', 'lsoftmax'],
   },
   full: {
     epochs: 40,
     width: 32,
     batch: 128,
     lr: 3e-3,
-    rotations: 1,
+    rotations: 4,
     groups: false,
     perClass: 4,
-    tta: 1,
+    tta: 5,
     optimizer: 'adam',
     wd: 0,
-    headline: ['softmax', 'arcface', 'cosface', 'sphereface', 'magface'],
+    strokes: 0,
+    headline: ['softmax', 'arcface', 'cosface', 'adacos', 'lsoftmax'],
   },
 };
 
@@ -52,7 +55,7 @@ export const PRESETS = {
  * backbone width (batch 128; measured in the recipe study, docs/omniglot-benchmark.md): what the
  * example prints as the time it expects.
  */
-const MS_PER_IMAGE_EPOCH = { 16: 0.45, 32: 0.85, 64: 2.2 };
+const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
 
 /** Expected seconds of one training of `images` images for `epochs` epochs at `width`. */
 export function estimateSeconds({ images, epochs, width }) {
