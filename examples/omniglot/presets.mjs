@@ -5,49 +5,25 @@
 //   full     every training ≤ 15 minutes there.
 // `headline`: the heads `--heads` defaults to: softmax, ArcFace, CosFace and the two best of the head
 // table (AdaCos and L-Softmax, docs/omniglot-benchmark.md); `--heads all` trains every head.
+const DEFAULT = {
+  epochs: 16,
+  width: 16,
+  batch: 128,
+  lr: 3e-3,
+  rotations: 4,
+  groups: false,
+  perClass: 4,
+  tta: 5,
+  optimizer: 'adam',
+  wd: 0,
+  strokes: 0,
+  headline: ['softmax', 'arcface', 'cosface', 'adacos', 'lsoftmax'],
+};
+
 export const PRESETS = {
-  quick: {
-    epochs: 3,
-    width: 16,
-    batch: 128,
-    lr: 3e-3,
-    rotations: 1,
-    groups: false,
-    perClass: 4,
-    tta: 1,
-    optimizer: 'adam',
-    wd: 0,
-    strokes: 0,
-    headline: ['softmax', 'cosface', 'arcface'],
-  },
-  default: {
-    epochs: 16,
-    width: 16,
-    batch: 128,
-    lr: 3e-3,
-    rotations: 4,
-    groups: false,
-    perClass: 4,
-    tta: 5,
-    optimizer: 'adam',
-    wd: 0,
-    strokes: 0,
-    headline: ['softmax', 'arcface', 'cosface', 'adacos', 'lsoftmax'],
-  },
-  full: {
-    epochs: 40,
-    width: 32,
-    batch: 128,
-    lr: 3e-3,
-    rotations: 4,
-    groups: false,
-    perClass: 4,
-    tta: 5,
-    optimizer: 'adam',
-    wd: 0,
-    strokes: 0,
-    headline: ['softmax', 'arcface', 'cosface', 'adacos', 'lsoftmax'],
-  },
+  quick: { ...DEFAULT, epochs: 3, rotations: 1, tta: 1, headline: ['softmax', 'cosface', 'arcface'] },
+  default: DEFAULT,
+  full: { ...DEFAULT, width: 32, epochs: 40 },
 };
 
 /**

@@ -100,6 +100,66 @@ function gradientAt(gradients: NamedGradients, i: number, name: string): tf.Tens
   return Array.isArray(gradients) ? gradients[i]?.tensor : gradients[name];
 }
 
+/** A slot as tfjs's optimizers keep it. */
+type Slot = { originalName: string; variable: tf.Variable };
+
+/** What differs between the fused updates: the slots, the per-step inputs and the op. */
+interface FusedUpdate<S> {
+  /** The slot lists, each with the suffix of its slots' names (tfjs's `originalName`). */
+  slots: Array<[Slot[], string]>;
+  /** Tensors shared by every variable's update in this step (scalars). */
+  step: () => S;
+  /** TensorFlow's op and its inputs after the resource handles (variable, then slots, in order). */
+  op: (
+    backend: EagerBackend,
+    shared: S,
+    gradient: tf.Tensor,
+  ) => { name: string; attrs: EagerAttr[]; inputs: tf.Tensor[] };
+  /** After every variable: the optimizer's own per-step state (Adam's β powers). */
+  after?: () => void;
+}
+
+/**
+ * One fused TensorFlow op per variable: creates tfjs's slots as the stock update does, brings the
+ * resource mirrors of the variable and its slots up to date, runs the op on them and reads the new
+ * values back into the tfjs variables. `false` where it does not apply (not tfjs-node, not float32).
+ */
+function applyFused<S>(optimizer: tf.Optimizer, gradients: NamedGradients, update: FusedUpdate<S>): boolean {
+  const backend = eagerBackend();
+  if (backend === null) return false;
+  const varNames = names(gradients);
+  const variables = varNames.map((name) => tf.engine().registeredVariables[name]);
+  if (variables.some((v) => v === undefined || v.dtype !== 'float32')) return false;
+  tf.tidy(() => {
+    const shared = update.step();
+    varNames.forEach((name, i) => {
+      const value = variables[i]!;
+      for (const [list, suffix] of update.slots) {
+        list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      }
+      const gradient = gradientAt(gradients, i, name);
+      if (gradient == null) return;
+      const tensors = [value, ...update.slots.map(([list]) => list[i]!.variable)];
+      const mirrored = mirrorsOf(backend, optimizer, i, tensors);
+      sync(backend, mirrored, tensors);
+      const { name: op, attrs, inputs } = update.op(backend, shared, gradient);
+      backend.executeMultipleOutputs(op, attrs, [...mirrored.map((m) => m.handle), ...inputs], 0);
+      readBack(backend, mirrored, tensors);
+    });
+    update.after?.();
+  });
+  (optimizer as unknown as { incrementIterations(): void }).incrementIterations();
+  return true;
+}
+
+function applyAttrs(backend: EagerBackend, nesterov: boolean): EagerAttr[] {
+  return [
+    attrType(backend, 'T'),
+    valueAttr(backend, 'use_locking', 'TF_ATTR_BOOL', false),
+    valueAttr(backend, 'use_nesterov', 'TF_ATTR_BOOL', nesterov),
+  ];
+}
+
 /** The fields of tfjs's `AdamOptimizer` its update reads and writes. */
 interface AdamFields {
   learningRate: number;
@@ -108,9 +168,8 @@ interface AdamFields {
   epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable }>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable }>;
-  incrementIterations(): void;
+  accumulatedFirstMoment: Slot[];
+  accumulatedSecondMoment: Slot[];
 }
 
 /**
@@ -119,64 +178,28 @@ interface AdamFields {
  * `ε̂ = ε·√(1−β₂ᵗ)`; the moments, `accBeta1`/`accBeta2` and the iteration count move as tfjs's do.
  */
 export function fusedAdamApply(optimizer: tf.Optimizer, gradients: NamedGradients): boolean {
-  const backend = eagerBackend();
-  if (backend === null) return false;
   const o = optimizer as unknown as AdamFields;
-  const varNames = names(gradients);
-  const variables = varNames.map((name) => tf.engine().registeredVariables[name]!);
-  if (variables.some((v) => v === undefined || v.dtype !== 'float32')) return false;
-  tf.tidy(() => {
-    const oneMinusAccBeta2 = tf.sub(1, o.accBeta2);
-    const lr = tf.scalar(o.learningRate);
-    const beta1 = tf.scalar(o.beta1);
-    const beta2 = tf.scalar(o.beta2);
-    const epsilonHat = tf.mul(o.epsilon, tf.sqrt(oneMinusAccBeta2));
-    const beta2Power = o.accBeta2;
-    const beta1Power = o.accBeta1;
-    varNames.forEach((name, i) => {
-      const value = variables[i]!;
-      o.accumulatedFirstMoment[i] ??= {
-        originalName: `${name}/m`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      o.accumulatedSecondMoment[i] ??= {
-        originalName: `${name}/v`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      const gradient = gradientAt(gradients, i, name);
-      if (gradient == null) return;
-      const m = o.accumulatedFirstMoment[i]!.variable;
-      const v = o.accumulatedSecondMoment[i]!.variable;
-      const list = mirrorsOf(backend, optimizer, i, [value, m, v]);
-      sync(backend, list, [value, m, v]);
-      backend.executeMultipleOutputs(
-        'ResourceApplyAdam',
-        [
-          attrType(backend, 'T'),
-          valueAttr(backend, 'use_locking', 'TF_ATTR_BOOL', false),
-          valueAttr(backend, 'use_nesterov', 'TF_ATTR_BOOL', false),
-        ],
-        [
-          list[0]!.handle,
-          list[1]!.handle,
-          list[2]!.handle,
-          beta1Power,
-          beta2Power,
-          lr,
-          beta1,
-          beta2,
-          epsilonHat,
-          gradient,
-        ],
-        0,
-      );
-      readBack(backend, list, [value, m, v]);
-    });
-    o.accBeta1.assign(tf.mul(o.accBeta1, o.beta1));
-    o.accBeta2.assign(tf.mul(o.accBeta2, o.beta2));
+  return applyFused(optimizer, gradients, {
+    slots: [
+      [o.accumulatedFirstMoment, 'm'],
+      [o.accumulatedSecondMoment, 'v'],
+    ],
+    step: () => ({
+      lr: tf.scalar(o.learningRate),
+      beta1: tf.scalar(o.beta1),
+      beta2: tf.scalar(o.beta2),
+      epsilonHat: tf.mul(o.epsilon, tf.sqrt(tf.sub(1, o.accBeta2))),
+    }),
+    op: (backend, { lr, beta1, beta2, epsilonHat }, gradient) => ({
+      name: 'ResourceApplyAdam',
+      attrs: applyAttrs(backend, false),
+      inputs: [o.accBeta1, o.accBeta2, lr, beta1, beta2, epsilonHat, gradient],
+    }),
+    after: () => {
+      o.accBeta1.assign(tf.mul(o.accBeta1, o.beta1));
+      o.accBeta2.assign(tf.mul(o.accBeta2, o.beta2));
+    },
   });
-  o.incrementIterations();
-  return true;
 }
 
 /** The fields of tfjs's `MomentumOptimizer` its update reads and writes. */
@@ -184,8 +207,7 @@ interface MomentumFields {
   learningRate: number;
   momentum: number;
   useNesterov: boolean;
-  accumulations: Array<{ originalName: string; variable: tf.Variable }>;
-  incrementIterations(): void;
+  accumulations: Slot[];
 }
 
 /**
@@ -193,39 +215,14 @@ interface MomentumFields {
  * `θ ← θ − lr·a` (Nesterov: `θ ← θ − lr·(g + μ·a)`), as tfjs's `MomentumOptimizer`.
  */
 export function fusedMomentumApply(optimizer: tf.Optimizer, gradients: NamedGradients): boolean {
-  const backend = eagerBackend();
-  if (backend === null) return false;
   const o = optimizer as unknown as MomentumFields;
-  const varNames = names(gradients);
-  const variables = varNames.map((name) => tf.engine().registeredVariables[name]!);
-  if (variables.some((v) => v === undefined || v.dtype !== 'float32')) return false;
-  tf.tidy(() => {
-    const lr = tf.scalar(o.learningRate);
-    const momentum = tf.scalar(o.momentum);
-    varNames.forEach((name, i) => {
-      const value = variables[i]!;
-      o.accumulations[i] ??= {
-        originalName: `${name}/momentum`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      const gradient = gradientAt(gradients, i, name);
-      if (gradient == null) return;
-      const accumulation = o.accumulations[i]!.variable;
-      const list = mirrorsOf(backend, optimizer, i, [value, accumulation]);
-      sync(backend, list, [value, accumulation]);
-      backend.executeMultipleOutputs(
-        'ResourceApplyMomentum',
-        [
-          attrType(backend, 'T'),
-          valueAttr(backend, 'use_locking', 'TF_ATTR_BOOL', false),
-          valueAttr(backend, 'use_nesterov', 'TF_ATTR_BOOL', o.useNesterov),
-        ],
-        [list[0]!.handle, list[1]!.handle, lr, gradient, momentum],
-        0,
-      );
-      readBack(backend, list, [value, accumulation]);
-    });
+  return applyFused(optimizer, gradients, {
+    slots: [[o.accumulations, 'momentum']],
+    step: () => ({ lr: tf.scalar(o.learningRate), momentum: tf.scalar(o.momentum) }),
+    op: (backend, { lr, momentum }, gradient) => ({
+      name: 'ResourceApplyMomentum',
+      attrs: applyAttrs(backend, o.useNesterov),
+      inputs: [lr, gradient, momentum],
+    }),
   });
-  o.incrementIterations();
-  return true;
 }
