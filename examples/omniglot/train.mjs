@@ -196,10 +196,10 @@ const SHIFTS = {
   9: [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => [dx, dy])),
 };
 
-function embedder(model) {
+function embedder(model, shifts = tta) {
   return async (images) => {
     let sum = null;
-    for (const [dx, dy] of SHIFTS[tta]) {
+    for (const [dx, dy] of SHIFTS[shifts]) {
       const shifted =
         dx === 0 && dy === 0
           ? images
@@ -398,8 +398,8 @@ async function train(headName, split, seed) {
 }
 
 /** One-shot error per runs folder, verification and retrieval on the held-out images. */
-async function evaluate(model, split) {
-  const embed = embedder(model);
+async function evaluate(model, split, shifts = tta) {
+  const embed = embedder(model, shifts);
   const oneShot = {};
   for (const set of split.sets) oneShot[set.name] = await oneShotErrors(set.runs, embed);
   if (split.images.length === 0) return { oneShot };
@@ -452,7 +452,9 @@ if (args.load) {
     const model = await loadModel(path.join(out, head, 'embedder'));
     const split = orFail(() => testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex, meta.runsPerAlphabet));
     const ways = Object.fromEntries(split.sets.map((s) => [s.name, s.runs[0].training.length]));
-    results[head] = { trainings: [await evaluate(model, split)], ways };
+    // A saved model is judged with the test-time shifts it was trained for, unless --tta says otherwise.
+    const shifts = args.tta === undefined ? (meta.tta ?? 1) : tta;
+    results[head] = { trainings: [await evaluate(model, split, shifts)], ways };
     model.dispose();
   }
   for (const set of Object.keys(results[heads[0]].ways)) oneShotLines(results, set);
@@ -542,6 +544,7 @@ for (const head of headNames) {
           splitIndex: si,
           seed,
           runsPerAlphabet,
+          tta,
         };
         writeFileSync(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
       }
