@@ -38,3 +38,4 @@ export { embeddingModel } from './embeddingModel';
 export type { LambdaSchedule } from './lambdaSchedule';
 export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';
 export type { CenterStoreKind } from './centers/centerStore';
+export { ProxyAnchor, proxyAnchor, type ProxyAnchorArgs } from './proxyAnchor';

@@ -14,3 +14,4 @@ export { marginLogits, type MarginLogitsOptions } from './marginLogits';
 export * as margins from './margins/index';
 export { validateLabels } from './validateLabels';
 export { validateTargets } from './validateTargets';
+export { pairwiseDistance, type PairwiseDistanceOptions, type PairDistance } from './pairwiseDistance';

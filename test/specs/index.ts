@@ -16,4 +16,5 @@ import './domain.spec';
 import './modernHeads.spec';
 import './fastPath.spec';
 import './trainingFastPath.spec';
+import './metricLosses.spec';
 export { specs } from '../harness/registry';

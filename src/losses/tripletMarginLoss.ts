@@ -1,0 +1,166 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { labelLoss } from './labelTargets';
+import { withCustomGrad } from '../internal/customGrad';
+import { MarginArgumentError } from '../internal/errors';
+import type { PairMasks } from '../internal/pairMasks';
+import { constantOf } from '../internal/stopGradient';
+import type { LossFunction } from '../internal/types';
+import { knownKeys } from '../internal/validate';
+import { batchHardIndices, farness } from '../miners/batchHard';
+import { semiHardBlock, tripletMarginArg } from '../miners/semiHard';
+import { distanceArg, type PairDistance } from '../ops/pairwiseDistance';
+import {
+  checkInputsArg,
+  MAX_PAIR_BATCH,
+  MAX_TRIPLET_BATCH,
+  meanOverCount,
+  metricBatch,
+  perSample,
+} from './metricBatch';
+
+/** How {@link tripletMarginLoss} picks its triplets. */
+export type TripletMining = 'all' | 'batchHard' | 'semiHard';
+
+/** Options of {@link tripletMarginLoss}. */
+export interface TripletMarginLossOptions {
+  /** The loss's margin `m`. Default `0.05` (PML's). */
+  margin?: number;
+  /** Default `'euclidean'` (between normalized embeddings). */
+  distance?: PairDistance;
+  /** Default `'all'`: every valid triplet. */
+  mining?: TripletMining;
+  /** The semi-hard miner's margin (only with `mining: 'semiHard'`). Default `0.2`. */
+  minerMargin?: number;
+  /** Read labels and embeddings back once per call to reject bad values. Default `true` (skipped on webgpu). */
+  checkInputs?: boolean;
+}
+
+/** Elements of one `[rows, N, N]` block of the all-triplets pass (16M floats, 64 MiB). */
+const BLOCK_ELEMENTS = 2 ** 24;
+
+/**
+ * `Σ relu(v)` over the selected triplets `v = far_ap − far_an + m > 0`, with their count, by anchor
+ * blocks of `[rows, N, N]`, and the gradient with respect to the farness matrix: the memory stays
+ * `O(N²)` plus one block, where autodiff would keep every block for the backward pass.
+ */
+function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMargin: number | null) {
+  return tf.tidy(() => {
+    const n = far.shape[0];
+    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / (n * n)));
+    let total: tf.Tensor = tf.scalar(0);
+    let count: tf.Tensor = tf.scalar(0);
+    const grads: tf.Tensor[] = [];
+    for (let a0 = 0; a0 < n; a0 += rows) {
+      const a1 = Math.min(n, a0 + rows);
+      const step = tf.tidy(() => {
+        const farRows = tf.slice(far, [a0, 0], [a1 - a0, n]);
+        // v[a, p, n] = far_ap − far_an + m
+        const v = tf.add(tf.sub(tf.expandDims(farRows, 2), tf.expandDims(farRows, 1)), margin);
+        let selected: tf.Tensor;
+        if (minerMargin === null) {
+          const pos = tf.slice(masks.positive, [a0, 0], [a1 - a0, n]);
+          const neg = tf.slice(masks.negative, [a0, 0], [a1 - a0, n]);
+          selected = tf.mul(tf.expandDims(pos, 2), tf.expandDims(neg, 1));
+        } else {
+          selected = semiHardBlock(farRows, masks, [a0, a1], minerMargin);
+        }
+        const active = tf.mul(selected, tf.cast(tf.greater(v, 0), 'float32'));
+        return {
+          total: tf.sum(tf.mul(v, active)),
+          count: tf.sum(active),
+          // ∂/∂far_ap = Σ_n active, ∂/∂far_an = −Σ_p active: both land in row a.
+          grad: tf.sub(tf.sum(active, 2), tf.sum(active, 1)),
+        };
+      });
+      total = tf.add(total, step.total);
+      count = tf.add(count, step.count);
+      grads.push(step.grad);
+    }
+    return { total: total as tf.Scalar, count: count as tf.Scalar, grad: tf.concat(grads, 0) as tf.Tensor2D };
+  });
+}
+
+/** The mean of the positive triplet losses over anchor blocks, as a function of the farness matrix. */
+function blockedTripletLoss(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMargin: number | null): tf.Scalar {
+  const f = withCustomGrad(([x], save) => {
+    const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, margin, minerMargin);
+    const divisor = tf.maximum(count, 1);
+    const value = tf.div(total, divisor);
+    const g = tf.div(grad, divisor);
+    save([g]);
+    tf.dispose([total, count, grad, divisor, g]);
+    return { value, gradFunc: (dy, [saved]) => [tf.mul(dy, saved!)] };
+  });
+  return f(far) as tf.Scalar;
+}
+
+/** One triplet per anchor: its farthest positive, its nearest negative (autodiff through one-hots). */
+function batchHardLoss(far: tf.Tensor2D, masks: PairMasks, margin: number): tf.Scalar {
+  return tf.tidy(() => {
+    const n = far.shape[0];
+    const { positives, negatives, valid } = batchHardIndices(far, masks);
+    const ap = tf.sum(tf.mul(far, tf.oneHot(positives, n).toFloat()), 1);
+    const an = tf.sum(tf.mul(far, tf.oneHot(negatives, n).toFloat()), 1);
+    const v = tf.add(tf.sub(ap, an), margin);
+    const active = tf.mul(
+      valid,
+      constantOf(v, (u) => tf.cast(tf.greater(u, 0), 'float32')),
+    );
+    return meanOverCount(tf.sum(tf.mul(v, active)), tf.sum(active));
+  });
+}
+
+function miningArg(where: string, value: unknown): TripletMining {
+  const m = value ?? 'all';
+  if (m !== 'all' && m !== 'batchHard' && m !== 'semiHard') {
+    throw new MarginArgumentError(where, 'mining', "'all', 'batchHard' or 'semiHard'", m);
+  }
+  return m;
+}
+
+/**
+ * The triplet margin loss (Schroff et al. 2015, "FaceNet"), with pytorch-metric-learning 2.9's
+ * `TripletMarginLoss` semantics: over triplets `(a, p, n)` (`a, p` same label, `a ≠ p`; `n` another
+ * label), `L_apn = relu(d_ap − d_an + m)` (cosine: `relu(s_an − s_ap + m)`), averaged over the triplets
+ * whose loss is positive; 0 when there are none.
+ *
+ * Mining: `'all'` every triplet; `'batchHard'` (Hermans et al. 2017) one per anchor that has a positive
+ * and a negative, its farthest positive and nearest negative; `'semiHard'` PML's
+ * `TripletMarginMiner(minerMargin, 'semihard')`: the triplets with `0 < d_an − d_ap ≤ minerMargin`.
+ *
+ * Compile-ready for a model that outputs embeddings `[N, D]`, with integer labels as targets. Returns
+ * `[N]` values equal to the batch loss (their mean is the loss). Batch limits: `N ≤ 1024` for `'all'`
+ * and `'semiHard'` (`N³` work in anchor blocks, `O(N²)` memory), `N ≤ 4096` for `'batchHard'`.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4] })] });
+ * model.compile({ optimizer: 'adam', loss: losses.tripletMarginLoss({ margin: 0.1, mining: 'batchHard' }) });
+ * const labels = tf.tensor1d([0, 0, 1, 1, 2, 2], 'int32');
+ * await model.fit(tf.randomNormal([6, 4]), labels, { epochs: 1, batchSize: 6, verbose: 0 });
+ * ```
+ */
+export function tripletMarginLoss(options: TripletMarginLossOptions = {}): LossFunction {
+  const where = 'losses.tripletMarginLoss';
+  knownKeys(where, 'options', options, ['margin', 'distance', 'mining', 'minerMargin', 'checkInputs']);
+  const margin = tripletMarginArg(where, 'margin', options.margin ?? 0.05);
+  const distance = distanceArg(where, options.distance);
+  const mining = miningArg(where, options.mining);
+  const minerMargin = tripletMarginArg(where, 'minerMargin', options.minerMargin ?? 0.2);
+  if (options.minerMargin !== undefined && mining !== 'semiHard') {
+    throw new MarginArgumentError(where, 'minerMargin', "used only with mining: 'semiHard'", options.minerMargin);
+  }
+  const checkInputs = checkInputsArg(where, options.checkInputs);
+  const maxBatch = mining === 'batchHard' ? MAX_PAIR_BATCH : MAX_TRIPLET_BATCH;
+  return labelLoss((yTrue: tf.Tensor, yPred: tf.Tensor) =>
+    tf.tidy(() => {
+      const batch = metricBatch(where, yTrue, yPred, distance, checkInputs, maxBatch);
+      const far = farness(batch.matrix, distance);
+      const loss =
+        mining === 'batchHard'
+          ? batchHardLoss(far, batch, margin)
+          : blockedTripletLoss(far, batch, margin, mining === 'semiHard' ? minerMargin : null);
+      return perSample(loss, batch.n);
+    }),
+  );
+}
