@@ -144,9 +144,13 @@ function checkMetricProbe(
  * ```
  * @param labels What the loss gets as `yTrue`.
  * @param embeddings What the loss gets as `yPred`.
+ * @param where The name errors give, e.g. `losses.tripletMarginLoss`.
  */
-export async function validateMetricInputs(labels: tf.Tensor, embeddings: tf.Tensor): Promise<void> {
-  const where = 'losses.validateMetricInputs';
+export async function validateMetricInputs(
+  labels: tf.Tensor,
+  embeddings: tf.Tensor,
+  where = 'losses.validateMetricInputs',
+): Promise<void> {
   const inputs = new HeadInputs(where, LABEL_LIMIT);
   if (!(embeddings instanceof tf.Tensor) || embeddings.rank !== 2) {
     throw new MarginArgumentError(where, 'embeddings', 'a rank-2 tensor [N, D]', embeddings);

@@ -38,6 +38,11 @@ export interface TripletMarginLossOptions {
 /** Elements of one `[rows, N, N]` block of the all-triplets pass (16M floats, 64 MiB). */
 const BLOCK_ELEMENTS = 2 ** 24;
 
+/** `2^-k ≥ 1/N²`: a power of two, so scaling by it is exact in float32. */
+function tripletScale(n: number): number {
+  return 2 ** -Math.ceil(Math.log2(n * n));
+}
+
 /**
  * `Σ relu(v)` over the selected triplets `v = far_ap − far_an + m > 0`, with their count, by anchor
  * blocks of `[rows, N, N]`, and the gradient with respect to the farness matrix: the memory stays
@@ -47,6 +52,7 @@ function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMar
   return tf.tidy(() => {
     const n = far.shape[0];
     const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / (n * n)));
+    const scale = tripletScale(n);
     let total: tf.Tensor = tf.scalar(0);
     let count: tf.Tensor = tf.scalar(0);
     const grads: tf.Tensor[] = [];
@@ -65,9 +71,11 @@ function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMar
           selected = semiHardBlock(farRows, masks, [a0, a1], minerMargin);
         }
         const active = tf.mul(selected, tf.cast(tf.greater(v, 0), 'float32'));
+        // Sums over n first (each at most N·(2 + m)), then scaled by 2^-k ≈ 1/N²: the running total
+        // and count stay small enough for half-float textures (WebGL f16 overflows at 65504).
         return {
-          total: tf.sum(tf.mul(v, active)),
-          count: tf.sum(active),
+          total: tf.sum(tf.mul(tf.sum(tf.mul(v, active), 2), scale)),
+          count: tf.sum(tf.mul(tf.sum(active, 2), scale)),
           // ∂/∂far_ap = Σ_n active, ∂/∂far_an = −Σ_p active: both land in row a.
           grad: tf.sub(tf.sum(active, 2), tf.sum(active, 1)),
         };
@@ -84,9 +92,11 @@ function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMar
 function blockedTripletLoss(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMargin: number | null): tf.Scalar {
   const f = withCustomGrad(([x], save) => {
     const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, margin, minerMargin);
-    const divisor = tf.maximum(count, 1);
+    // count > 0 means at least one triplet, i.e. a scaled count of at least 2^-k.
+    const divisor = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
     const value = tf.div(total, divisor);
-    const g = tf.div(grad, divisor);
+    // The count is scaled like the total: the gradient is (1/count) × the row sums.
+    const g = tf.div(tf.mul(grad, tripletScale(x!.shape[0]!)), divisor);
     save([g]);
     tf.dispose([total, count, grad, divisor, g]);
     return { value, gradFunc: (dy, [saved]) => [tf.mul(dy, saved!)] };
@@ -99,8 +109,8 @@ function batchHardLoss(far: tf.Tensor2D, masks: PairMasks, margin: number): tf.S
   return tf.tidy(() => {
     const n = far.shape[0];
     const { positives, negatives, valid } = batchHardIndices(far, masks);
-    const ap = tf.sum(tf.mul(far, tf.oneHot(positives, n).toFloat()), 1);
-    const an = tf.sum(tf.mul(far, tf.oneHot(negatives, n).toFloat()), 1);
+    const ap = tf.sum(tf.mul(far, tf.cast(tf.oneHot(positives, n), 'float32')), 1);
+    const an = tf.sum(tf.mul(far, tf.cast(tf.oneHot(negatives, n), 'float32')), 1);
     const v = tf.add(tf.sub(ap, an), margin);
     const active = tf.mul(
       valid,

@@ -5,13 +5,13 @@ const root = path.resolve(__dirname, '../..');
 const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
 
 describe('[package]', () => {
-  it('require() of the built CommonJS entry exposes ops, losses, layers, metrics, callbacks, data, fastPath and registers layers', () => {
+  it('require() of the built CommonJS entry exposes ops, losses, layers, metrics, callbacks, data, fastPath, miners and registers layers', () => {
     const out = run([
       '-e',
       "const tf=require('@tensorflow/tfjs');const m=require('tfjs-margin');" +
         "console.log(Object.keys(m).sort().join(','), 'TfjsMarginNormalizedDense' in tf.serialization.SerializationMap.getMap().classNameMap)",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,ops,version true');
+    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,miners,ops,version true');
   });
 
   it('import of the built ES module entry exposes the same API', () => {
@@ -20,7 +20,7 @@ describe('[package]', () => {
       '-e',
       "const m = await import('tfjs-margin'); console.log(Object.keys(m).sort().join(','))",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,ops,version');
+    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,miners,ops,version');
   });
 
   it('version matches package.json', () => {

@@ -203,9 +203,12 @@ spec('metric losses', 'miners: batch-hard, semi-hard and multi-similarity picks,
     assert((await values(t.valid)).join() === '1,1,1,1', 'batchHard valid');
     const mask = miners.semiHard(x, y, { margin: 0.8 });
     const triplets = await miners.tripletIndices(mask);
-    const listed = (await values(triplets.anchors)).map(
-      (a, i) => `${a}${triplets.positives.arraySync()[i]}${triplets.negatives.arraySync()[i]}`,
-    );
+    const [as, ps, ns] = [
+      await values(triplets.anchors),
+      await values(triplets.positives),
+      await values(triplets.negatives),
+    ];
+    const listed = as.map((a, k) => `${a}${ps[k]}${ns[k]}`);
     assert(listed.join() === '012,102,320,321', `semiHard triplets ${listed}`);
     const pairs = miners.multiSimilarity(
       tf.tensor2d([

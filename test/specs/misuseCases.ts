@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { callbacks, data, layers, losses, ops } from 'tfjs-margin';
+import { callbacks, data, layers, losses, miners, ops } from 'tfjs-margin';
 import { savedArtifacts } from '../harness/models';
 
 /**
@@ -1183,6 +1183,171 @@ export const MISUSE_CASES: MisuseCase[] = [
     received: /received 2\b/,
     run: () => loadEdited(arc, true, (c) => void (c['tfjs_margin_format'] = 2)),
   },
+  // metric losses and miners
+  {
+    id: 'triplet-labels-length',
+    api: 'losses.tripletMarginLoss',
+    misuse: '3 labels for 4 embeddings',
+    argument: 'labels',
+    expected: /\[4\] or \[4, 1\]/,
+    received: /shape \[3\]/,
+    run: (mk) => losses.tripletMarginLoss()(mk.t([0, 0, 1], [3], 'int32'), mk.t(grid(4, 3), [4, 3])),
+  },
+  {
+    id: 'triplet-fractional-label',
+    api: 'losses.tripletMarginLoss',
+    misuse: 'a fractional label (1.5)',
+    argument: 'labels',
+    expected: /integers in \[0, 16777216\)/,
+    received: /1\.5 at index 2/,
+    run: (mk) => losses.tripletMarginLoss()(mk.t([0, 0, 1.5, 1], [4]), mk.t(grid(4, 3), [4, 3])),
+    asyncRun: (mk) =>
+      losses.validateMetricInputs(mk.t([0, 0, 1.5, 1], [4]), mk.t(grid(4, 3), [4, 3]), 'losses.tripletMarginLoss'),
+  },
+  {
+    id: 'supcon-nan-embedding',
+    api: 'losses.supervisedContrastiveLoss',
+    misuse: 'a NaN embedding',
+    argument: 'embeddings',
+    expected: /finite values/,
+    received: /NaN at \[1, 2\]/,
+    run: (mk) =>
+      losses.supervisedContrastiveLoss()(mk.t([0, 0, 1, 1], [4], 'int32'), mk.t(withNaN(grid(4, 3), 5), [4, 3])),
+    asyncRun: (mk) =>
+      losses.validateMetricInputs(
+        mk.t([0, 0, 1, 1], [4], 'int32'),
+        mk.t(withNaN(grid(4, 3), 5), [4, 3]),
+        'losses.supervisedContrastiveLoss',
+      ),
+  },
+  {
+    id: 'contrastive-zero-embedding',
+    api: 'losses.contrastiveLoss',
+    misuse: 'a zero embedding (no direction to normalize)',
+    argument: 'embeddings',
+    expected: /nonzero norm/,
+    received: /zero vector at row 2/,
+    run: (mk) => losses.contrastiveLoss()(mk.t([0, 0, 1, 1], [4], 'int32'), mk.t(zeroRow(grid(4, 3), 2, 3), [4, 3])),
+    asyncRun: (mk) =>
+      losses.validateMetricInputs(
+        mk.t([0, 0, 1, 1], [4], 'int32'),
+        mk.t(zeroRow(grid(4, 3), 2, 3), [4, 3]),
+        'losses.contrastiveLoss',
+      ),
+  },
+  {
+    id: 'triplet-negative-margin',
+    api: 'losses.tripletMarginLoss',
+    misuse: 'a negative margin',
+    argument: 'margin',
+    expected: /a number in \[0, 4\]/,
+    received: /-0\.1/,
+    run: () => losses.tripletMarginLoss({ margin: -0.1 }),
+  },
+  {
+    id: 'triplet-unknown-mining',
+    api: 'losses.tripletMarginLoss',
+    misuse: "mining 'hardest' (not a strategy)",
+    argument: 'mining',
+    expected: /'all', 'batchHard' or 'semiHard'/,
+    received: /"hardest"/,
+    run: () => losses.tripletMarginLoss({ mining: 'hardest' as never }),
+  },
+  {
+    id: 'triplet-miner-margin-without-semihard',
+    api: 'losses.tripletMarginLoss',
+    misuse: "minerMargin with mining 'all' (it would be ignored)",
+    argument: 'minerMargin',
+    expected: /only with mining: 'semiHard'/,
+    received: /0\.3/,
+    run: () => losses.tripletMarginLoss({ minerMargin: 0.3 }),
+  },
+  {
+    id: 'triplet-batch-too-large',
+    api: 'losses.tripletMarginLoss',
+    misuse: 'a batch of 1025 for all triplets (N³ work)',
+    argument: 'embeddings',
+    expected: /at most 1024/,
+    received: /shape \[1025, 1\]/,
+    run: (mk) =>
+      losses.tripletMarginLoss()(
+        mk.t(new Array(1025).fill(0), [1025], 'int32'),
+        mk.t(new Array(1025).fill(1), [1025, 1]),
+      ),
+  },
+  {
+    id: 'nt-xent-zero-temperature',
+    api: 'losses.ntXentLoss',
+    misuse: 'temperature 0',
+    argument: 'temperature',
+    expected: /> 0/,
+    received: /received 0\b/,
+    run: () => losses.ntXentLoss({ temperature: 0 }),
+  },
+  {
+    id: 'supcon-tiny-temperature',
+    api: 'losses.supervisedContrastiveLoss',
+    misuse: 'temperature 1e-9 (s / T leaves float32)',
+    argument: 'temperature',
+    expected: />= 1e-4/,
+    received: /1e-9/,
+    run: () => losses.supervisedContrastiveLoss({ temperature: 1e-9 }),
+  },
+  {
+    id: 'multi-similarity-nan-alpha',
+    api: 'losses.multiSimilarityLoss',
+    misuse: 'alpha NaN',
+    argument: 'alpha',
+    expected: /a finite number > 0/,
+    received: /NaN/,
+    run: () => losses.multiSimilarityLoss({ alpha: NaN }),
+  },
+  {
+    id: 'contrastive-cosine-margin-out-of-range',
+    api: 'losses.contrastiveLoss',
+    misuse: 'a cosine negMargin of 1.5',
+    argument: 'negMargin',
+    expected: /\[-1, 1\] \(cosines\)/,
+    received: /1\.5/,
+    run: () => losses.contrastiveLoss({ distance: 'cosine', negMargin: 1.5 }),
+  },
+  {
+    id: 'metric-loss-rank-1-embeddings',
+    api: 'losses.ntXentLoss',
+    misuse: 'embeddings of rank 1',
+    argument: 'embeddings',
+    expected: /rank-2 tensor \[N, D\]/,
+    received: /shape \[4\]/,
+    run: (mk) => losses.ntXentLoss()(mk.t([0, 0, 1, 1], [4], 'int32'), mk.t([1, 2, 3, 4], [4])),
+  },
+  {
+    id: 'miner-unknown-distance',
+    api: 'miners.batchHard',
+    misuse: "distance 'manhattan'",
+    argument: 'distance',
+    expected: /'euclidean' or 'cosine'/,
+    received: /"manhattan"/,
+    run: (mk) =>
+      miners.batchHard(mk.t(grid(4, 3), [4, 3]), mk.t([0, 0, 1, 1], [4], 'int32'), { distance: 'manhattan' as never }),
+  },
+  {
+    id: 'proxy-anchor-margin-out-of-range',
+    api: 'layers.proxyAnchor',
+    misuse: 'margin 2',
+    argument: 'margin',
+    expected: /\[0, 1\]/,
+    received: /received 2\b/,
+    run: () => layers.proxyAnchor({ numClasses: 3, margin: 2 }),
+  },
+  {
+    id: 'proxy-anchor-fractional-classes',
+    api: 'layers.proxyAnchor',
+    misuse: 'numClasses 2.5',
+    argument: 'numClasses',
+    expected: /an integer >= 1/,
+    received: /2\.5/,
+    run: () => layers.proxyAnchor({ numClasses: 2.5 }),
+  },
 ];
 
 function marginOptions(): ops.MarginLogitsOptions {
@@ -1217,4 +1382,19 @@ export async function misuseMessage(c: MisuseCase, useAsync: boolean): Promise<s
   } finally {
     mk.dispose();
   }
+}
+
+/** `rows × cols` distinct nonzero values. */
+function grid(rows: number, cols: number): number[] {
+  return Array.from({ length: rows * cols }, (_, i) => ((i * 7) % 11) - 5 + 0.5);
+}
+
+/** `values` with a NaN at flat index `at`. */
+function withNaN(values: number[], at: number): number[] {
+  return values.map((v, i) => (i === at ? NaN : v));
+}
+
+/** `values` (rows of `cols`) with row `row` zeroed. */
+function zeroRow(values: number[], row: number, cols: number): number[] {
+  return values.map((v, i) => (Math.floor(i / cols) === row ? 0 : v));
 }
