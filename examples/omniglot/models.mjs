@@ -1,7 +1,7 @@
 // The embedding network and the heads compared on Omniglot. Each head's settings are the recipe measured
 // in README.md ("Choosing a head"): normalized heads at scale 30 (many classes, 128-d), the papers' margins.
 import * as tf from '@tensorflow/tfjs';
-import { layers } from 'tfjs-margin';
+import { layers, losses } from 'tfjs-margin';
 
 const init = (seed) => tf.initializers.heNormal({ seed });
 
@@ -161,6 +161,30 @@ export const HEADS = {
     // No scale and no margin to set: the scale adapts to each batch.
     make: ({ c, seed }) => layers.adaCos({ numClasses: c, seed }),
   },
+  // Pair and proxy losses (#26): trained on m-per-class batches (data.classBalancedSampler). `pair`: the
+  // model is the embedder itself, compiled with the loss; ProxyAnchor is a loss layer (precomputedLoss).
+  triplet: {
+    title: 'triplet (semi-hard, margin 0.2)',
+    paper: 'Schroff et al. 2015',
+    pair: () => losses.tripletMarginLoss({ margin: 0.2, mining: 'semiHard' }),
+  },
+  multisimilarity: {
+    title: 'multi-similarity',
+    paper: 'Wang et al. 2019',
+    pair: () => losses.multiSimilarityLoss(),
+  },
+  supcon: {
+    title: 'SupCon (T 0.1)',
+    paper: 'Khosla et al. 2020',
+    pair: () => losses.supervisedContrastiveLoss({ temperature: 0.1 }),
+  },
+  proxyanchor: {
+    title: 'ProxyAnchor',
+    paper: 'Kim et al. 2020',
+    labels: true,
+    precomputed: true,
+    make: ({ c, seed }) => layers.proxyAnchor({ numClasses: c, seed }),
+  },
   circle: {
     title: 'Circle (class-level)',
     paper: 'Sun et al. 2020',
@@ -177,6 +201,10 @@ export function buildModel(
 ) {
   const spec = HEADS[headName];
   const { image, embedding } = backbone(backboneKind, { size, width, embeddingSize, dropout, seed, weightDecay });
+  if (spec.pair) {
+    const embedder = tf.model({ inputs: image, outputs: embedding });
+    return { model: embedder, head: null, embedder, spec };
+  }
   const head = spec.make({ c: numClasses, s: scale ?? spec.s, m: margin ?? spec.m, seed: seed + 91 });
   let model;
   if (spec.labels) {

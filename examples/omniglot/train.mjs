@@ -110,8 +110,8 @@ if (![1, 2, 4, 8].includes(rotations)) fail(`--rotations must be 1, 2, 4 or 8 (g
 // Alphabet-aware batches: each batch's classes from one alphabet (data.classBalancedSampler's groups).
 const groups = flag('groups', args.groups ?? String(preset.groups));
 const perClass = count('per-class', args['per-class'] ?? String(preset.perClass), 1, 64);
-if (groups && batchSize % perClass !== 0)
-  fail(`--batch (${batchSize}) must be a multiple of --per-class (${perClass}) with --groups true`);
+if (batchSize % perClass !== 0 && (groups || headNames.some((h) => HEADS[h].pair || HEADS[h].precomputed)))
+  fail(`--batch (${batchSize}) must be a multiple of --per-class (${perClass}) with --groups true or a pair loss`);
 // Test-time averaging of the embedding over 1, 5 (±1 px in x, y) or 9 (3×3) shifted copies.
 const tta = count('tta', args.tta ?? String(preset.tta), 1, 9);
 if (![1, 5, 9].includes(tta)) fail(`--tta must be 1, 5 or 9 (got ${args.tta})`);
@@ -321,16 +321,19 @@ async function train(headName, split, seed) {
   });
   const rand = random(seed + 17);
   const pixels = size * size;
+  const classifier = built.spec.pair === undefined && built.spec.precomputed !== true;
   // Alphabet-aware batches: --per-class drawings of each of batch / per-class characters, all from
   // one alphabet (more where it holds fewer characters).
-  const sampler = groups
+  // Pair and proxy losses need positives in every batch: m-per-class batches (groups or not).
+  const mPerClass = groups || built.spec.pair !== undefined || built.spec.precomputed === true;
+  const sampler = mPerClass
     ? data.classBalancedSampler(
         samples.map((x) => x.label),
         {
           samplesPerClass: perClass,
           classesPerBatch: batchSize / perClass,
           batchesPerEpoch: steps,
-          groups: samples.map((x) => x.group),
+          ...(groups ? { groups: samples.map((x) => x.group) } : {}),
           seed: seed + 19,
         },
       )
@@ -359,7 +362,10 @@ async function train(headName, split, seed) {
           label[i] = s.label;
         }
         const image = tf.tensor4d(x, [batchSize, size, size, 1]);
-        const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(label, 'int32'), numClasses).toFloat());
+        // Pair losses and ProxyAnchor take the labels as targets (precomputedLoss ignores them).
+        const ys = classifier
+          ? tf.tidy(() => tf.oneHot(tf.tensor1d(label, 'int32'), numClasses).toFloat())
+          : tf.tensor2d(Float32Array.from(label), [batchSize, 1]);
         yield {
           xs: built.spec.labels ? [image, tf.tensor2d(Float32Array.from(label), [batchSize, 1])] : image,
           ys,
@@ -371,8 +377,8 @@ async function train(headName, split, seed) {
   const optimizer = optimizerName === 'sgd' ? tf.train.momentum(learningRate, 0.9) : tf.train.adam(learningRate);
   built.model.compile({
     optimizer,
-    loss: losses.softmaxCrossEntropy,
-    metrics: ['accuracy'],
+    loss: built.spec.pair?.() ?? (classifier ? losses.softmaxCrossEntropy : losses.precomputedLoss),
+    ...(classifier ? { metrics: ['accuracy'] } : {}),
   });
   const cbs = [
     callbacks.cosineDecay({
@@ -393,7 +399,7 @@ async function train(headName, split, seed) {
   return {
     built,
     loss: history.history.loss,
-    trainAccuracy: history.history.acc.at(-1),
+    trainAccuracy: history.history.acc?.at(-1) ?? null,
   };
 }
 

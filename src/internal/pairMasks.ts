@@ -33,10 +33,11 @@ export function rowHasAny(mask: tf.Tensor2D): tf.Tensor1D {
  */
 export function maskedLogSumExp(x: tf.Tensor2D, mask: tf.Tensor2D, axis: 0 | 1, addOne: boolean): tf.Tensor1D {
   return tf.tidy(() => {
-    const keep = tf.cast(mask, 'bool');
     const any = tf.greater(tf.sum(mask, axis), 0);
     // The stabilizer: the largest kept value (the global minimum fills the rest, so it never wins).
-    const filled = tf.where(keep, x, tf.broadcastTo(tf.min(x), x.shape));
+    // Filled arithmetically: tf.broadcastTo's gradient is tf.tile's, one slice per element.
+    const lowest = stopGradient(tf.min(x));
+    const filled = tf.add(tf.mul(x, mask), tf.mul(tf.sub(1, mask), lowest));
     let top = tf.max(filled, axis);
     if (addOne) top = tf.maximum(top, 0);
     const m = stopGradient(top);

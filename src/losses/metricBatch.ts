@@ -10,8 +10,6 @@ import { pairMatrix, type PairDistance } from '../ops/pairwiseDistance';
 
 /** Largest batch a pair loss takes: its `[N, N]` matrices then hold 16.8M entries (64 MiB each). */
 export const MAX_PAIR_BATCH = 4096;
-/** Largest batch for the triplet losses over all (or semi-hard) triplets: `N³` work, in chunks. */
-export const MAX_TRIPLET_BATCH = 1024;
 
 /** Labels may be any integers a float32 holds exactly (`[0, 2^24)`), as PML's tensors would. */
 const LABEL_LIMIT = 2 ** 24;
@@ -21,6 +19,8 @@ export interface MetricBatch extends PairMasks {
   /** `[N, N]` distances or similarities (the gradient flows to the embeddings through it). */
   matrix: tf.Tensor2D;
   labels: tf.Tensor1D;
+  /** The labels as read by the value checks, or `null` when they were not read. */
+  hostLabels: ArrayLike<number> | null;
   n: number;
 }
 
@@ -80,14 +80,16 @@ export function metricBatch(
     );
   }
   const labels = inputs.labels(yTrue, n);
+  let hostLabels: ArrayLike<number> | null = null;
   if (checkInputs && canReadSync()) {
     const probe = metricProbe(x, yTrue);
     const values = probe.dataSync();
     probe.dispose();
     checkMetricProbe(where, values, n, () => x.dataSync());
+    hostLabels = values.subarray(0, n);
   }
   const matrix = pairMatrix(x, distance);
-  return { matrix, labels, n, ...pairMasks(labels) };
+  return { matrix, labels, hostLabels, n, ...pairMasks(labels) };
 }
 
 /** What the value checks read in one transfer: the labels, `Σ (x − x)` (NaN iff some entry is not finite), `min_i ‖x_i‖²`. */

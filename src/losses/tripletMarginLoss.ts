@@ -7,16 +7,10 @@ import { constantOf } from '../internal/stopGradient';
 import type { LossFunction } from '../internal/types';
 import { knownKeys } from '../internal/validate';
 import { batchHardIndices, farness } from '../miners/batchHard';
-import { semiHardBlock, tripletMarginArg } from '../miners/semiHard';
+import { tripletMarginArg } from '../miners/semiHard';
+import { canReadSync } from '../internal/syncRead';
 import { distanceArg, type PairDistance } from '../ops/pairwiseDistance';
-import {
-  checkInputsArg,
-  MAX_PAIR_BATCH,
-  MAX_TRIPLET_BATCH,
-  meanOverCount,
-  metricBatch,
-  perSample,
-} from './metricBatch';
+import { checkInputsArg, meanOverCount, metricBatch, perSample } from './metricBatch';
 
 /** How {@link tripletMarginLoss} picks its triplets. */
 export type TripletMining = 'all' | 'batchHard' | 'semiHard';
@@ -43,41 +37,100 @@ function tripletScale(n: number): number {
   return 2 ** -Math.ceil(Math.log2(n * n));
 }
 
+/** Each anchor's positives as a padded list: `index` `[N, k]` int32, `valid` `[N, k]` 0/1. */
+interface PositiveLists {
+  index: tf.Tensor2D;
+  valid: tf.Tensor2D;
+}
+
+/**
+ * The positives of every anchor, `k` = the most any anchor has, from labels read on the host: an
+ * m-per-class batch has `k = m − 1`, so the triplet pass costs `N·k·N`, not `N³`. Without host labels
+ * (webgpu, where reads are async) every column is listed and the positive mask marks the valid ones.
+ */
+function positiveLists(labels: ArrayLike<number> | null, masks: PairMasks): PositiveLists {
+  const n = masks.positive.shape[0];
+  if (labels === null) {
+    return tf.tidy(() => ({
+      index: tf.tile(tf.expandDims(tf.range(0, n, 1, 'int32'), 0), [n, 1]) as tf.Tensor2D,
+      valid: tf.clone(masks.positive),
+    }));
+  }
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const list = members.get(labels[i]!);
+    if (list === undefined) members.set(labels[i]!, [i]);
+    else list.push(i);
+  }
+  const k = Math.max(1, ...Array.from(members.values(), (m) => m.length - 1));
+  const index = new Int32Array(n * k);
+  const valid = new Float32Array(n * k);
+  for (let a = 0; a < n; a++) {
+    let j = 0;
+    for (const p of members.get(labels[a]!)!) {
+      if (p === a) continue;
+      index[a * k + j] = p;
+      valid[a * k + j] = 1;
+      j++;
+    }
+    for (; j < k; j++) index[a * k + j] = a;
+  }
+  return { index: tf.tensor2d(index, [n, k], 'int32'), valid: tf.tensor2d(valid, [n, k]) };
+}
+
 /**
  * `Σ relu(v)` over the selected triplets `v = far_ap − far_an + m > 0`, with their count, by anchor
- * blocks of `[rows, N, N]`, and the gradient with respect to the farness matrix: the memory stays
- * `O(N²)` plus one block, where autodiff would keep every block for the backward pass.
+ * blocks of `[rows, k, N]` (`k` positives per anchor), and the gradient with respect to the farness
+ * matrix: the memory stays `O(N²)` plus one block, where autodiff would keep every block for the
+ * backward pass.
  */
-function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMargin: number | null) {
+function tripletSum(
+  far: tf.Tensor2D,
+  masks: PairMasks,
+  positives: PositiveLists,
+  margin: number,
+  minerMargin: number | null,
+) {
   return tf.tidy(() => {
     const n = far.shape[0];
-    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / (n * n)));
+    const k = positives.index.shape[1];
+    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / (k * n)));
     const scale = tripletScale(n);
     let total: tf.Tensor = tf.scalar(0);
     let count: tf.Tensor = tf.scalar(0);
     const grads: tf.Tensor[] = [];
     for (let a0 = 0; a0 < n; a0 += rows) {
-      const a1 = Math.min(n, a0 + rows);
+      const r = Math.min(n, a0 + rows) - a0;
       const step = tf.tidy(() => {
-        const farRows = tf.slice(far, [a0, 0], [a1 - a0, n]);
-        // v[a, p, n] = far_ap − far_an + m
-        const v = tf.add(tf.sub(tf.expandDims(farRows, 2), tf.expandDims(farRows, 1)), margin);
-        let selected: tf.Tensor;
-        if (minerMargin === null) {
-          const pos = tf.slice(masks.positive, [a0, 0], [a1 - a0, n]);
-          const neg = tf.slice(masks.negative, [a0, 0], [a1 - a0, n]);
-          selected = tf.mul(tf.expandDims(pos, 2), tf.expandDims(neg, 1));
-        } else {
-          selected = semiHardBlock(farRows, masks, [a0, a1], minerMargin);
+        const farRows = tf.slice(far, [a0, 0], [r, n]);
+        // onehot[a, j, :] picks anchor a's j-th positive; far_ap = onehot · far_a.
+        const onehot = tf.cast(tf.oneHot(tf.slice(positives.index, [a0, 0], [r, k]), n), 'float32') as tf.Tensor3D;
+        const ap = tf.matMul(onehot, tf.expandDims(farRows, 2) as tf.Tensor3D);
+        const an = tf.expandDims(farRows, 1);
+        // v[a, j, n] = far_ap − far_an + m
+        const v = tf.add(tf.sub(ap, an), margin);
+        const validPos = tf.expandDims(tf.slice(positives.valid, [a0, 0], [r, k]), 2);
+        let selected: tf.Tensor = tf.mul(validPos, tf.expandDims(tf.slice(masks.negative, [a0, 0], [r, n]), 1));
+        if (minerMargin !== null) {
+          // PML's semi-hard triplets: 0 < far_an − far_ap ≤ minerMargin.
+          const tm = tf.sub(an, ap);
+          selected = tf.mul(
+            selected,
+            tf.cast(tf.logicalAnd(tf.greater(tm, 0), tf.lessEqual(tm, minerMargin)), 'float32'),
+          );
         }
         const active = tf.mul(selected, tf.cast(tf.greater(v, 0), 'float32'));
+        const perPositive = tf.sum(active, 2);
         // Sums over n first (each at most N·(2 + m)), then scaled by 2^-k ≈ 1/N²: the running total
         // and count stay small enough for half-float textures (WebGL f16 overflows at 65504).
         return {
           total: tf.sum(tf.mul(tf.sum(tf.mul(v, active), 2), scale)),
-          count: tf.sum(tf.mul(tf.sum(active, 2), scale)),
-          // ∂/∂far_ap = Σ_n active, ∂/∂far_an = −Σ_p active: both land in row a.
-          grad: tf.sub(tf.sum(active, 2), tf.sum(active, 1)),
+          count: tf.sum(tf.mul(perPositive, scale)),
+          // ∂/∂far_ap = Σ_n active (scattered back to column p), ∂/∂far_an = −Σ_p active.
+          grad: tf.sub(
+            tf.squeeze(tf.matMul(tf.expandDims(perPositive, 1) as tf.Tensor3D, onehot), [1]),
+            tf.sum(active, 1),
+          ),
         };
       });
       total = tf.add(total, step.total);
@@ -89,9 +142,15 @@ function tripletSum(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMar
 }
 
 /** The mean of the positive triplet losses over anchor blocks, as a function of the farness matrix. */
-function blockedTripletLoss(far: tf.Tensor2D, masks: PairMasks, margin: number, minerMargin: number | null): tf.Scalar {
+function blockedTripletLoss(
+  far: tf.Tensor2D,
+  masks: PairMasks,
+  positives: PositiveLists,
+  margin: number,
+  minerMargin: number | null,
+): tf.Scalar {
   const f = withCustomGrad(([x], save) => {
-    const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, margin, minerMargin);
+    const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, positives, margin, minerMargin);
     // count > 0 means at least one triplet, i.e. a scaled count of at least 2^-k.
     const divisor = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
     const value = tf.div(total, divisor);
@@ -139,8 +198,9 @@ function miningArg(where: string, value: unknown): TripletMining {
  * `TripletMarginMiner(minerMargin, 'semihard')`: the triplets with `0 < d_an − d_ap ≤ minerMargin`.
  *
  * Compile-ready for a model that outputs embeddings `[N, D]`, with integer labels as targets. Returns
- * `[N]` values equal to the batch loss (their mean is the loss). Batch limits: `N ≤ 1024` for `'all'`
- * and `'semiHard'` (`N³` work in anchor blocks, `O(N²)` memory), `N ≤ 4096` for `'batchHard'`.
+ * `[N]` values equal to the batch loss (their mean is the loss). `N ≤ 4096`. `'all'` and
+ * `'semiHard'` cost `N·k·N` (`k`: the most positives an anchor has, `m − 1` in an m-per-class batch),
+ * in anchor blocks with an analytic gradient: `O(N²)` memory.
  *
  * @example
  * ```ts
@@ -161,15 +221,20 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): LossF
     throw new MarginArgumentError(where, 'minerMargin', "used only with mining: 'semiHard'", options.minerMargin);
   }
   const checkInputs = checkInputsArg(where, options.checkInputs);
-  const maxBatch = mining === 'batchHard' ? MAX_PAIR_BATCH : MAX_TRIPLET_BATCH;
   return labelLoss((yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const batch = metricBatch(where, yTrue, yPred, distance, checkInputs, maxBatch);
+      const batch = metricBatch(where, yTrue, yPred, distance, checkInputs);
       const far = farness(batch.matrix, distance);
       const loss =
         mining === 'batchHard'
           ? batchHardLoss(far, batch, margin)
-          : blockedTripletLoss(far, batch, margin, mining === 'semiHard' ? minerMargin : null);
+          : blockedTripletLoss(
+              far,
+              batch,
+              positiveLists(batch.hostLabels ?? (canReadSync() ? batch.labels.dataSync() : null), batch),
+              margin,
+              mining === 'semiHard' ? minerMargin : null,
+            );
       return perSample(loss, batch.n);
     }),
   );

@@ -1265,14 +1265,14 @@ export const MISUSE_CASES: MisuseCase[] = [
   {
     id: 'triplet-batch-too-large',
     api: 'losses.tripletMarginLoss',
-    misuse: 'a batch of 1025 for all triplets (N³ work)',
+    misuse: 'a batch of 4097 (its pair matrices grow as N²)',
     argument: 'embeddings',
-    expected: /at most 1024/,
-    received: /shape \[1025, 1\]/,
+    expected: /at most 4096/,
+    received: /shape \[4097, 1\]/,
     run: (mk) =>
       losses.tripletMarginLoss()(
-        mk.t(new Array(1025).fill(0), [1025], 'int32'),
-        mk.t(new Array(1025).fill(1), [1025, 1]),
+        mk.t(new Array(4097).fill(0), [4097], 'int32'),
+        mk.t(new Array(4097).fill(1), [4097, 1]),
       ),
   },
   {
