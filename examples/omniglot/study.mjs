@@ -34,6 +34,14 @@ const STAGES = {
   // The default preset on the development protocol: 4 splits (all 8 alphabets held out once) × 3 seeds,
   // 30 runs per held-out alphabet; paired Δ against softmax.
   dev: [['default', '--preset default --heads softmax,arcface --splits 4 --seeds 3 --dev-runs 30']],
+  // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
+  // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
+  pair: [
+    [
+      'default',
+      '--preset default --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30',
+    ],
+  ],
 };
 
 const stage = positionals[0];

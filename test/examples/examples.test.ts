@@ -18,13 +18,14 @@ const run = (script: string, args: string[]) =>
   });
 
 describe('[examples]', () => {
-  test('examples/omniglot/train.mjs --quick: one-shot lines, table, saved embedders, --load on a runs folder', () => {
+  test('examples/omniglot/train.mjs --quick: two heads and a pair loss, one-shot lines, table, saved embedders, --load', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-omniglot-'));
-    const stdout = run('examples/omniglot/train.mjs', ['--quick', '--heads', 'softmax,arcface', '--out', out]);
+    const stdout = run('examples/omniglot/train.mjs', ['--quick', '--heads', 'softmax,arcface,supcon', '--out', out]);
     expect(stdout).toMatch(/^backend tensorflow \(tfjs-node/m);
     const lines = stdout.split('\n').filter((l) => l.startsWith('one-shot '));
-    expect(lines).toHaveLength(2);
-    for (const [i, head] of ['softmax', 'arcface'].entries()) {
+    expect(lines).toHaveLength(3);
+    // supcon: a pair loss (no head), trained on m-per-class batches.
+    for (const [i, head] of ['softmax', 'arcface', 'supcon'].entries()) {
       expect(lines[i]).toMatch(new RegExp(`^one-shot ${head}: error \\d+\\.\\d% \\(20-way, 8 runs\\)$`));
       // Trained for two epochs on 176 characters, every head is far better than chance (95% error).
       expect(Number(/error (\d+\.\d)%/.exec(lines[i]!)![1])).toBeLessThan(85);
@@ -34,7 +35,7 @@ describe('[examples]', () => {
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
       results: Record<string, { trainings: { auc: number; precisionAt1: number }[] }>;
     };
-    for (const head of ['softmax', 'arcface']) {
+    for (const head of ['softmax', 'arcface', 'supcon']) {
       expect(results.results[head]!.trainings[0]!.auc).toBeGreaterThan(0.6);
       expect(results.results[head]!.trainings[0]!.precisionAt1).toBeGreaterThan(0.2);
     }
