@@ -39,3 +39,4 @@ export type { LambdaSchedule } from './lambdaSchedule';
 export { PartialFC, partialFC, type PartialFCArgs } from './partialFC';
 export type { CenterStoreKind } from './centers/centerStore';
 export { ProxyAnchor, proxyAnchor, type ProxyAnchorArgs } from './proxyAnchor';
+export { SoftTriple, softTriple, type SoftTripleArgs } from './softTriple';

@@ -156,6 +156,34 @@ def proxy_anchor_case(data, seed, num_classes, margin, alpha):
     return case
 
 
+def soft_triple_case(data, seed, num_classes, k, la, gamma, margin):
+    x, labels = batch(data, seed)
+    g = torch.Generator().manual_seed(seed + 2000)
+    centers = torch.randn(D, num_classes * k, generator=g)
+    loss = pml.SoftTripleLoss(num_classes=num_classes, embedding_size=D, centers_per_class=k, la=la, gamma=gamma, margin=margin)
+    loss.fc = torch.nn.Parameter(centers.clone())
+    xr = x.clone().requires_grad_(True)
+    value = loss(xr, labels)
+    value.backward()
+
+    def f_w(w):
+        saved = loss.fc
+        loss.fc = torch.nn.Parameter(w)
+        out = loss(x, labels)
+        loss.fc = saved
+        return out.detach()
+
+    with torch.no_grad():
+        fd_x = finite_differences(lambda v: loss(v, labels), x)
+    fd_w = finite_differences(f_w, centers)
+    spec = {"loss": "softTriple", "options": {"numClasses": num_classes, "centersPerClass": k, "la": la, "gamma": gamma, "margin": margin}}
+    name = f"SoftTriple (C={num_classes}, K={k}, la={la}, gamma={gamma}, margin={margin}) on '{data}'"
+    case = record(name, spec, x, labels, value.item(), [xr.grad, loss.fc.grad], [fd_x, fd_w])
+    case["centers"] = centers.flatten().tolist()
+    case["gradCenters"] = loss.fc.grad.flatten().tolist()
+    return case
+
+
 def main():
     torch.set_default_dtype(torch.float64)
     specs = [
@@ -186,6 +214,9 @@ def main():
         cases.append(proxy_anchor_case(data, 300 + j, 8, 0.1, 32))
     cases.append(proxy_anchor_case("same", 310, 4, 0.3, 8))
     cases.append(proxy_anchor_case("distinct", 311, 6, 0.0, 16))
+    for j, data in enumerate(["mixed", "clustered", "duplicates"]):
+        cases.append(soft_triple_case(data, 400 + j, 8, 3, 20, 0.1, 0.01))
+    cases.append(soft_triple_case("same", 410, 4, 1, 10, 0.5, 0.2))
     meta = {"torch": torch.__version__, "pytorch_metric_learning": pytorch_metric_learning.__version__, "python": sys.version.split()[0]}
     with open(OUT, "w") as f:
         json.dump({"generatedBy": "test/golden/metricLosses.py", "versions": meta, "cases": cases}, f, indent=1)

@@ -16,6 +16,8 @@ interface GoldenCase {
   gradEmbeddings: number[];
   proxies?: number[];
   gradProxies?: number[];
+  centers?: number[];
+  gradCenters?: number[];
 }
 const CASES = golden.cases as unknown as GoldenCase[];
 
@@ -101,6 +103,48 @@ spec(
         const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [w]);
         const gw = grads[w.name]!;
         await expectClose(gw, c.gradProxies!, parityTol(ctx, 'grad', c.gradProxies!), `${c.name}: dL/dW`);
+        for (const v of head.weights) v.dispose();
+      });
+    }
+  },
+);
+
+spec(
+  'metric losses',
+  'SoftTriple: golden cases from pytorch-metric-learning 2.9 (loss, both gradients)',
+  async (ctx) => {
+    const cases = CASES.filter((c) => c.loss === 'softTriple');
+    assert(cases.length >= 4, `only ${cases.length} golden cases`);
+    for (const c of cases) {
+      await scope(async () => {
+        const [n, d] = c.shape;
+        const o = c.options as {
+          numClasses: number;
+          centersPerClass: number;
+          la: number;
+          gamma: number;
+          margin: number;
+        };
+        const head = layers.softTriple(o);
+        head.build([
+          [null, d],
+          [null, 1],
+        ]);
+        head.setWeights([tf.tensor2d(c.centers!, [d, o.numClasses * o.centersPerClass])]);
+        const x = tf.tensor2d(c.embeddings, [n, d]);
+        const y = tf.tensor2d(c.labels, [n, 1]);
+        const w = head.trainableWeights[0]!.read() as tf.Variable;
+        const f = (e: tf.Tensor) => tf.mean(head.apply([e, y]) as tf.Tensor);
+        const expected = c.lossValue;
+        await expectClose(f(x), expected, parityTol(ctx, 'value', [expected]), `${c.name}: loss`);
+        await expectClose(
+          tf.grad(f)(x),
+          c.gradEmbeddings,
+          parityTol(ctx, 'grad', c.gradEmbeddings),
+          `${c.name}: dL/dx`,
+        );
+        const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [w]);
+        await expectClose(grads[w.name]!, c.gradCenters!, parityTol(ctx, 'grad', c.gradCenters!), `${c.name}: dL/dW`);
         for (const v of head.weights) v.dispose();
       });
     }
@@ -290,31 +334,39 @@ spec(
   { leakCheck: false },
 );
 
-spec('metric losses', 'ProxyAnchor trains with model.fit, saves, loads and outputs the same cosines', async (ctx) => {
-  const { train } = ctx.digits;
-  const n = 120;
-  await scope(async () => {
-    const x = tf.input({ shape: [784] });
-    const y = tf.input({ shape: [1] });
-    const e = tf.layers.dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(x);
-    const head = layers.proxyAnchor({ numClasses: 10, seed: 9 });
-    const model = tf.model({ inputs: [x, y], outputs: head.apply([e as tf.SymbolicTensor, y]) as tf.SymbolicTensor });
-    const optimizer = tf.train.adam(1e-2);
-    model.compile({ optimizer, loss: losses.precomputedLoss });
-    const images = tf.tensor2d(train.images.slice(0, n * 784), [n, 784]);
-    const labels = tf.tensor2d(Array.from(train.labels.slice(0, n)), [n, 1]);
-    const history = await model.fit([images, labels], labels, { epochs: 5, batchSize: 60, verbose: 0 });
-    const curve = history.history['loss'] as number[];
-    assert(curve[curve.length - 1]! < curve[0]!, `loss did not fall: ${curve}`);
-    const { loaded } = await roundTrip(model);
-    const loss1 = model.predict([images, labels]) as tf.Tensor;
-    const loss2 = loaded.predict([images, labels]) as tf.Tensor;
-    await expectClose(loss2, loss1, { rtol: ctx.tol.rtol, atol: ctx.tol.atol }, 'loaded model loss');
-    const restored = loaded.layers.find((l) => l instanceof layers.ProxyAnchor) as layers.ProxyAnchor;
-    assert(restored !== undefined && restored.numClasses === 10 && restored.alpha === 32, 'config round trip');
-    await expectClose(restored.getProxies(), head.getProxies(), { rtol: 0, atol: 0 }, 'proxies round trip');
-    model.dispose();
-    loaded.dispose();
-    optimizer.dispose();
+for (const kind of ['ProxyAnchor', 'SoftTriple'] as const) {
+  spec('metric losses', `${kind} trains with model.fit, saves, loads and outputs the same values`, async (ctx) => {
+    const { train } = ctx.digits;
+    const n = 120;
+    await scope(async () => {
+      const x = tf.input({ shape: [784] });
+      const y = tf.input({ shape: [1] });
+      const e = tf.layers.dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(x);
+      const head =
+        kind === 'ProxyAnchor'
+          ? layers.proxyAnchor({ numClasses: 10, seed: 9 })
+          : layers.softTriple({ numClasses: 10, centersPerClass: 3, seed: 9 });
+      const model = tf.model({ inputs: [x, y], outputs: head.apply([e as tf.SymbolicTensor, y]) as tf.SymbolicTensor });
+      const optimizer = tf.train.adam(1e-2);
+      model.compile({ optimizer, loss: losses.precomputedLoss });
+      const images = tf.tensor2d(train.images.slice(0, n * 784), [n, 784]);
+      const labels = tf.tensor2d(Array.from(train.labels.slice(0, n)), [n, 1]);
+      const history = await model.fit([images, labels], labels, { epochs: 5, batchSize: 60, verbose: 0 });
+      const curve = history.history['loss'] as number[];
+      assert(curve[curve.length - 1]! < curve[0]!, `loss did not fall: ${curve}`);
+      const { loaded } = await roundTrip(model);
+      const loss1 = model.predict([images, labels]) as tf.Tensor;
+      const loss2 = loaded.predict([images, labels]) as tf.Tensor;
+      await expectClose(loss2, loss1, { rtol: ctx.tol.rtol, atol: ctx.tol.atol }, 'loaded model loss');
+      const restored = loaded.layers.find((l) => l.getClassName() === head.getClassName())!;
+      assert(
+        JSON.stringify(restored.getConfig()) === JSON.stringify({ ...head.getConfig(), name: restored.name }),
+        `config round trip: ${JSON.stringify(restored.getConfig())}`,
+      );
+      await expectClose(restored.getWeights()[0]!, head.getWeights()[0]!, { rtol: 0, atol: 0 }, 'weights round trip');
+      model.dispose();
+      loaded.dispose();
+      optimizer.dispose();
+    });
   });
-});
+}

@@ -1340,6 +1340,15 @@ export const MISUSE_CASES: MisuseCase[] = [
     run: () => layers.proxyAnchor({ numClasses: 3, margin: 2 }),
   },
   {
+    id: 'soft-triple-zero-centers',
+    api: 'layers.softTriple',
+    misuse: 'centersPerClass 0',
+    argument: 'centersPerClass',
+    expected: /an integer in \[1, 64\]/,
+    received: /received 0\b/,
+    run: () => layers.softTriple({ numClasses: 3, centersPerClass: 0 }),
+  },
+  {
     id: 'proxy-anchor-fractional-classes',
     api: 'layers.proxyAnchor',
     misuse: 'numClasses 2.5',
