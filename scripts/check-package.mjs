@@ -48,9 +48,10 @@ else fail(`unexpected files in the tarball: ${stray.join(', ')}`);
 // batch norm, activation gradients and optimizer updates on tfjs-node) and the sampler's groups (4.2 kB
 // gzipped, unminified, most of it TSDoc) joined; to 54 kB when the metric losses (triplet, multi-similarity,
 // SupCon, NT-Xent, contrastive), the ProxyAnchor layer, the miners namespace and ops.pairwiseDistance
-// (3.6 kB gzipped, unminified) joined. What an app bundler adds (minified) is checked
+// (3.6 kB gzipped, unminified) joined; to 58 kB when layers.softTriple and the gallery namespace (3 kB)
+// joined. What an app bundler adds (minified) is checked
 // separately by test/package/consumers.mjs (budget 30 kB).
-const BUDGET_GZIP = { 'dist/index.js': 54 * 1024, 'dist/index.cjs': 54 * 1024 };
+const BUDGET_GZIP = { 'dist/index.js': 58 * 1024, 'dist/index.cjs': 58 * 1024 };
 for (const [file, budget] of Object.entries(BUDGET_GZIP)) {
   const size = gzipSync(readFileSync(path.join(root, file))).length;
   const line = `${file}: ${(size / 1024).toFixed(1)} kB gzipped (budget ${(budget / 1024).toFixed(0)} kB)`;

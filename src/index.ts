@@ -3,7 +3,7 @@
  *
  * Namespaces: {@link ops} (pure tensor functions), {@link losses} (compile-ready losses),
  * {@link layers} (serializable tfjs layers), {@link metrics} (verification and retrieval evaluation),
- * {@link callbacks} (schedules, margin warm-up, progress, verification during `fit`), {@link data} (samplers), {@link miners} (pair and triplet mining for the metric losses), {@link fastPath} (TensorFlow's fused kernels for the whole training step on tfjs-node).
+ * {@link callbacks} (schedules, margin warm-up, progress, verification during `fit`), {@link data} (samplers), {@link miners} (pair and triplet mining for the metric losses), {@link gallery} (enrol, search and match identities), {@link fastPath} (TensorFlow's fused kernels for the whole training step on tfjs-node).
  * @packageDocumentation
  */
 export * as ops from './ops/index';
@@ -13,6 +13,7 @@ export * as metrics from './metrics/index';
 export * as callbacks from './callbacks/index';
 export * as data from './data/index';
 export * as miners from './miners/index';
+export * as gallery from './gallery/index';
 export * as fastPath from './fastPath/index';
 export { MarginArgumentError } from './internal/errors';
 export { version } from './version';

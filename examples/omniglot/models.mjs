@@ -163,10 +163,12 @@ export const HEADS = {
   },
   // Pair and proxy losses (#26): trained on m-per-class batches (data.classBalancedSampler). `pair`: the
   // model is the embedder itself, compiled with the loss; ProxyAnchor is a loss layer (precomputedLoss).
+  // All triplets, not semi-hard: with semi-hard mining alone the loss reached 0 by epoch 12 on every
+  // split (no semi-hard triplet left, the hard ones never trained) at 58–70% one-shot error.
   triplet: {
-    title: 'triplet (semi-hard, margin 0.2)',
+    title: 'triplet (all, margin 0.2)',
     paper: 'Schroff et al. 2015',
-    pair: () => losses.tripletMarginLoss({ margin: 0.2, mining: 'semiHard' }),
+    pair: () => losses.tripletMarginLoss({ margin: 0.2 }),
   },
   multisimilarity: {
     title: 'multi-similarity',

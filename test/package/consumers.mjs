@@ -23,8 +23,9 @@ const fail = (what) => report.failures.push(what);
 // The browser bundle's check: what tfjs-margin adds, gzipped, to an app that already bundles all of
 // @tensorflow/tfjs, against the package's own bundle budget (scripts/check-package.mjs). 30 kB, raised
 // to 32 kB when the fastPath namespace and the sampler's groups joined (30.04 kB measured with them); to
-// 35 kB when the metric losses, ProxyAnchor, the miners and ops.pairwiseDistance joined.
-const ADDED_BUNDLE_BUDGET_GZIP = 35 * 1024;
+// 35 kB when the metric losses, ProxyAnchor, the miners and ops.pairwiseDistance joined; to 38 kB when
+// SoftTriple and the gallery joined (37.5 kB measured with them).
+const ADDED_BUNDLE_BUDGET_GZIP = 38 * 1024;
 
 /** One ArcFace training step, as a user would write it; `tf` and `margin` are the imported modules. */
 const TRAIN_STEP = `

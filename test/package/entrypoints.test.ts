@@ -11,7 +11,9 @@ describe('[package]', () => {
       "const tf=require('@tensorflow/tfjs');const m=require('tfjs-margin');" +
         "console.log(Object.keys(m).sort().join(','), 'TfjsMarginNormalizedDense' in tf.serialization.SerializationMap.getMap().classNameMap)",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,miners,ops,version true');
+    expect(out).toBe(
+      'MarginArgumentError,callbacks,data,fastPath,gallery,layers,losses,metrics,miners,ops,version true',
+    );
   });
 
   it('import of the built ES module entry exposes the same API', () => {
@@ -20,7 +22,7 @@ describe('[package]', () => {
       '-e',
       "const m = await import('tfjs-margin'); console.log(Object.keys(m).sort().join(','))",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,layers,losses,metrics,miners,ops,version');
+    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,gallery,layers,losses,metrics,miners,ops,version');
   });
 
   it('version matches package.json', () => {

@@ -17,4 +17,5 @@ import './modernHeads.spec';
 import './fastPath.spec';
 import './trainingFastPath.spec';
 import './metricLosses.spec';
+import './gallery.spec';
 export { specs } from '../harness/registry';
