@@ -1,4 +1,4 @@
-// npm run bench -- [--backends tensorflow,wasm,cpu,webgl,webgpu] [--quick] [--no-torch] [--repeat 1] [--out bench/results/latest.json]
+// npm run bench -- [--backends tensorflow,wasm,cpu,webgl,webgpu] [--quick] [--no-torch] [--no-metric] [--repeat 1] [--out bench/results/latest.json]
 //
 // Runs the benchmark plan of bench/plans.mjs on each backend in its own process (or in headless Chromium
 // for webgl/webgpu), plus the PyTorch reference (bench/torch_step.py), and prints every head's step time
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     backends: { type: 'string', default: 'tensorflow,wasm,cpu,webgl,webgpu' },
     quick: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    'no-metric': { type: 'boolean', default: false },
     worker: { type: 'string' },
     out: { type: 'string', default: path.join(root, 'bench/results/latest.json') },
     repeat: { type: 'string', default: '1' },
@@ -148,6 +149,14 @@ async function main() {
     JSON.stringify({ date: new Date().toISOString(), machine, quick: args.quick, rows, runs, torch: vsTorch }, null, 1),
   );
   console.log(`\nJSON: ${path.relative(root, args.out)}`);
+  if (!args['no-metric'] && args.backends.split(',').includes('tensorflow')) {
+    // The metric losses' step at N = 256 and 1024 against the softmax step and PyTorch + PML (#26).
+    console.log('\nMetric losses (bench/metricLosses.mjs):\n');
+    const metric = [path.join(here, 'metricLosses.mjs'), ...(args.quick ? ['--reps', '2', '--steps', '2'] : [])];
+    if (args['no-torch']) metric.push('--no-torch');
+    const r = spawnSync(process.execPath, metric, { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('bench/metricLosses.mjs failed');
+  }
 }
 
 await main();

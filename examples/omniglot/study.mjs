@@ -41,6 +41,9 @@ const STAGES = {
       'default',
       '--preset default --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30',
     ],
+    // The triplet loss over all triplets (semi-hard mining's loss reached 0 in 'default'); its Δ is
+    // paired with 'default''s softmax trainings (same splits, seeds and runs).
+    ['triplet-all', '--preset default --heads triplet --triplet-mining all --splits 4 --seeds 1 --dev-runs 30'],
   ],
 };
 
@@ -81,7 +84,17 @@ function table() {
     if (!existsSync(file)) continue;
     const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
     const errorOf = (t) => meanStd(t.oneShot[splits[t.split].tableSet]).mean;
-    const base = new Map((results.softmax?.trainings ?? []).map((t) => [`${t.split}/${t.seed}`, errorOf(t)]));
+    // A configuration without softmax pairs with the stage's first one (same splits, seeds and runs;
+    // its runs folders carry its own output path, hence its own errorOf).
+    const first = path.join(dir, `${STAGES[stage][0][0]}.json`);
+    let softmax = results.softmax;
+    let softmaxError = errorOf;
+    if (softmax === undefined && existsSync(first)) {
+      const other = JSON.parse(readFileSync(first, 'utf8'));
+      softmax = other.results.softmax;
+      softmaxError = (t) => meanStd(t.oneShot[other.splits[t.split].tableSet]).mean;
+    }
+    const base = new Map((softmax?.trainings ?? []).map((t) => [`${t.split}/${t.seed}`, softmaxError(t)]));
     for (const [head, r] of Object.entries(results)) {
       // Splits differ far more than seeds: the error per split (mean over its seeds), then the mean.
       const perSplit = splits.map((_, si) => r.trainings.filter((t) => t.split === si).map(errorOf));

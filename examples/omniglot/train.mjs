@@ -60,6 +60,7 @@ const { values: args } = parseArgs({
     'fast-path': { type: 'string', default: 'true' },
     strokes: { type: 'string' },
     'dev-runs': { type: 'string' },
+    'triplet-mining': { type: 'string', default: 'semiHard' },
   },
 });
 
@@ -377,7 +378,9 @@ async function train(headName, split, seed) {
   const optimizer = optimizerName === 'sgd' ? tf.train.momentum(learningRate, 0.9) : tf.train.adam(learningRate);
   built.model.compile({
     optimizer,
-    loss: built.spec.pair?.() ?? (classifier ? losses.softmaxCrossEntropy : losses.precomputedLoss),
+    loss:
+      built.spec.pair?.({ tripletMining: args['triplet-mining'] }) ??
+      (classifier ? losses.softmaxCrossEntropy : losses.precomputedLoss),
     ...(classifier ? { metrics: ['accuracy'] } : {}),
   });
   const cbs = [
