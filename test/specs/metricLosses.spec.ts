@@ -72,84 +72,65 @@ for (const family of FAMILIES) {
   );
 }
 
-spec(
-  'metric losses',
-  'ProxyAnchor: golden cases from pytorch-metric-learning 2.9 (loss, both gradients)',
-  async (ctx) => {
-    const cases = CASES.filter((c) => c.loss === 'proxyAnchor');
-    assert(cases.length >= 5, `only ${cases.length} golden cases`);
-    for (const c of cases) {
-      await scope(async () => {
-        const [n, d] = c.shape;
-        const o = c.options as { numClasses: number; margin: number; alpha: number };
-        const head = layers.proxyAnchor(o);
-        head.build([
-          [null, d],
-          [null, 1],
-        ]);
-        head.setWeights([tf.tensor2d(c.proxies!, [o.numClasses, d])]);
-        const x = tf.tensor2d(c.embeddings, [n, d]);
-        const y = tf.tensor2d(c.labels, [n, 1]);
-        const w = head.trainableWeights[0]!.read() as tf.Variable;
-        const f = (e: tf.Tensor) => tf.mean(head.apply([e, y]) as tf.Tensor);
-        const expected = c.lossValue;
-        await expectClose(f(x), expected, parityTol(ctx, 'value', [expected]), `${c.name}: loss`);
-        await expectClose(
-          tf.grad(f)(x),
-          c.gradEmbeddings,
-          parityTol(ctx, 'grad', c.gradEmbeddings),
-          `${c.name}: dL/dx`,
-        );
-        const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [w]);
-        const gw = grads[w.name]!;
-        await expectClose(gw, c.gradProxies!, parityTol(ctx, 'grad', c.gradProxies!), `${c.name}: dL/dW`);
-        for (const v of head.weights) v.dispose();
-      });
-    }
+/** The loss layers' golden cases: how to build each and where its weight and weight gradient are. */
+const LOSS_LAYERS = {
+  proxyAnchor: {
+    title: 'ProxyAnchor',
+    minCases: 5,
+    make: (o: Record<string, number>, d: number) => ({
+      head: layers.proxyAnchor(o as unknown as layers.ProxyAnchorArgs),
+      shape: [o['numClasses']!, d],
+    }),
+    weight: (c: GoldenCase) => [c.proxies!, c.gradProxies!] as const,
   },
-);
+  softTriple: {
+    title: 'SoftTriple',
+    minCases: 4,
+    make: (o: Record<string, number>, d: number) => ({
+      head: layers.softTriple(o as unknown as layers.SoftTripleArgs),
+      shape: [d, o['numClasses']! * o['centersPerClass']!],
+    }),
+    weight: (c: GoldenCase) => [c.centers!, c.gradCenters!] as const,
+  },
+};
 
-spec(
-  'metric losses',
-  'SoftTriple: golden cases from pytorch-metric-learning 2.9 (loss, both gradients)',
-  async (ctx) => {
-    const cases = CASES.filter((c) => c.loss === 'softTriple');
-    assert(cases.length >= 4, `only ${cases.length} golden cases`);
-    for (const c of cases) {
-      await scope(async () => {
-        const [n, d] = c.shape;
-        const o = c.options as {
-          numClasses: number;
-          centersPerClass: number;
-          la: number;
-          gamma: number;
-          margin: number;
-        };
-        const head = layers.softTriple(o);
-        head.build([
-          [null, d],
-          [null, 1],
-        ]);
-        head.setWeights([tf.tensor2d(c.centers!, [d, o.numClasses * o.centersPerClass])]);
-        const x = tf.tensor2d(c.embeddings, [n, d]);
-        const y = tf.tensor2d(c.labels, [n, 1]);
-        const w = head.trainableWeights[0]!.read() as tf.Variable;
-        const f = (e: tf.Tensor) => tf.mean(head.apply([e, y]) as tf.Tensor);
-        const expected = c.lossValue;
-        await expectClose(f(x), expected, parityTol(ctx, 'value', [expected]), `${c.name}: loss`);
-        await expectClose(
-          tf.grad(f)(x),
-          c.gradEmbeddings,
-          parityTol(ctx, 'grad', c.gradEmbeddings),
-          `${c.name}: dL/dx`,
-        );
-        const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [w]);
-        await expectClose(grads[w.name]!, c.gradCenters!, parityTol(ctx, 'grad', c.gradCenters!), `${c.name}: dL/dW`);
-        for (const v of head.weights) v.dispose();
-      });
-    }
-  },
-);
+for (const [kind, layer] of Object.entries(LOSS_LAYERS)) {
+  spec(
+    'metric losses',
+    `${layer.title}: golden cases from pytorch-metric-learning 2.9 (loss, both gradients)`,
+    async (ctx) => {
+      const cases = CASES.filter((c) => c.loss === kind);
+      assert(cases.length >= layer.minCases, `only ${cases.length} golden cases`);
+      for (const c of cases) {
+        await scope(async () => {
+          const [n, d] = c.shape;
+          const { head, shape } = layer.make(c.options as Record<string, number>, d);
+          const [weight, gradWeight] = layer.weight(c);
+          head.build([
+            [null, d],
+            [null, 1],
+          ]);
+          head.setWeights([tf.tensor2d(weight, shape as [number, number])]);
+          const x = tf.tensor2d(c.embeddings, [n, d]);
+          const y = tf.tensor2d(c.labels, [n, 1]);
+          const w = head.trainableWeights[0]!.read() as tf.Variable;
+          const f = (e: tf.Tensor) => tf.mean(head.apply([e, y]) as tf.Tensor);
+          const expected = c.lossValue;
+          await expectClose(f(x), expected, parityTol(ctx, 'value', [expected]), `${c.name}: loss`);
+          await expectClose(
+            tf.grad(f)(x),
+            c.gradEmbeddings,
+            parityTol(ctx, 'grad', c.gradEmbeddings),
+            `${c.name}: dL/dx`,
+          );
+          const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [w]);
+          await expectClose(grads[w.name]!, gradWeight, parityTol(ctx, 'grad', gradWeight), `${c.name}: dL/dW`);
+          for (const v of head.weights) v.dispose();
+        });
+      }
+    },
+  );
+}
 
 /** Float64 reference of the triplet loss over all triplets (PML semantics), from an embedding array. */
 function tripletAllReference(x: number[][], labels: number[], margin: number): number {
