@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
 import { pairCosines, useBackend } from '../shared.mjs';
-import { randomAffine, rotateInk, shiftInk } from './augment.mjs';
+import { randomAffine, rotateInk } from './augment.mjs';
+import { embedInks } from './embed.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, HEADS } from './models.mjs';
@@ -177,51 +178,8 @@ function holdouts() {
   return [args.holdout.split(',')];
 }
 
-/** Stacks ink images into a [n, size, size, 1] tensor. */
-function stack(images) {
-  const data = new Float32Array(images.length * size * size);
-  images.forEach((img, i) => data.set(img, i * size * size));
-  return tf.tensor4d(data, [images.length, size, size, 1]);
-}
-
-/** Whole-pixel shifts averaged at test time (`--tta`): none, the 4 neighbours, or the 3×3 square. */
-const SHIFTS = {
-  1: [[0, 0]],
-  5: [
-    [0, 0],
-    [1, 0],
-    [-1, 0],
-    [0, 1],
-    [0, -1],
-  ],
-  9: [-1, 0, 1].flatMap((dx) => [-1, 0, 1].map((dy) => [dx, dy])),
-};
-
 function embedder(model, shifts = tta) {
-  return async (images) => {
-    let sum = null;
-    for (const [dx, dy] of SHIFTS[shifts]) {
-      const shifted =
-        dx === 0 && dy === 0
-          ? images
-          : images.map((img) => {
-              const o = new Float32Array(size * size);
-              shiftInk(img, o, size, dx, dy);
-              return o;
-            });
-      const x = stack(shifted);
-      const e = model.predict(x, { batchSize: 256 });
-      // The mean of the unit embeddings: each copy votes with its direction, as cosine scoring does.
-      const unit = tf.tidy(() => tf.div(e, tf.norm(e, 'euclidean', -1, true)));
-      const next = sum === null ? unit : tf.add(sum, unit);
-      if (sum !== null) tf.dispose([sum, unit]);
-      sum = next;
-      tf.dispose([x, e]);
-    }
-    const rows = await sum.array();
-    sum.dispose();
-    return rows;
-  };
+  return (images) => embedInks(model, images, { size, shifts });
 }
 
 /** What a split tests on: its one-shot runs (written in the public layout and read back), pairs and images. */

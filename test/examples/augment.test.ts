@@ -23,6 +23,9 @@ describe('[examples] Omniglot image transforms', () => {
     bad: string | null;
     strokes: number;
     meanIoU: number;
+    pageIoU: number;
+    pageSoftIoU: number;
+    emptyInk: number;
   };
 
   test('rotations: 8 distinct dihedral images, 4 quarter turns are the identity, a turn is clockwise', () => {
@@ -51,5 +54,12 @@ describe('[examples] Omniglot image transforms', () => {
   test('every drawing has its strokes, and re-drawn they cover the scanned ink', () => {
     expect(out.strokes).toBe(4840);
     expect(out.meanIoU).toBeGreaterThan(0.65);
+  });
+
+  test("the page's drawing path (drawing.mjs drawingToInk) reproduces the PNGs the network was trained on", () => {
+    // Trajectories are frame pixel indices; without the half-pixel the IoU drops to about 0.80.
+    expect(out.pageIoU).toBeGreaterThan(0.9);
+    expect(out.pageSoftIoU).toBeGreaterThan(0.8);
+    expect(out.emptyInk).toBe(0);
   });
 });
