@@ -12,6 +12,7 @@ export default tseslint.config(
       '.scratch/',
       'examples/out/',
       'examples/browser/dist/',
+      'examples/enrol/dist/',
       'bench/results/',
       '.cache/',
       'docs/api/',
