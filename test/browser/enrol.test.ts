@@ -395,4 +395,33 @@ describe('[enrol-page]', () => {
     await waitReady(page);
     expect(await galleryCount()).toBe('0 identities, 0 drawings');
   });
+
+  test('on WebGPU too: enrol, recognise and fine-tune (3 epochs) with the same page', async () => {
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1150, height: 760 } });
+    await page.goto(`${url}?backend=webgpu&epochs=3`);
+    await waitReady(page);
+    expect((await pageState()).error).toBeNull();
+    expect(await page.textContent('#backend')).toBe('webgpu');
+    const [a, b] = plan.enrol;
+    await enrolNew(a!);
+    await enrolNew(b!);
+    await enrolMore(plan.extra.find((d) => d.name === a!.name)!);
+    await enrolMore(plan.extra.find((d) => d.name === b!.name)!);
+    expect(await galleryCount()).toBe('2 identities, 4 drawings');
+    const answer = await recognise(plan.queries.find((d) => d.name === a!.name)!);
+    expect([a!.name, b!.name]).toContain(answer.nearest);
+    const before = await numTensors();
+    await act('#fine-tune');
+    expect(await message()).toMatch(/^fine-tuned/);
+    const ft = (await pageState()).fineTune!;
+    expect(ft.losses).toHaveLength(3);
+    expect(ft.losses.every(Number.isFinite)).toBe(true);
+    expect((await recognise(plan.queries.find((d) => d.name === b!.name)!)).nearest.length).toBeGreaterThan(0);
+    // The adapter's 2 tensors; the gallery's device copy was rebuilt (one before, one after).
+    expect(await numTensors()).toBe(before + 2);
+    console.log(
+      `enrolment page on WebGPU (SwiftShader): fine-tune of 3 epochs over 4 drawings in ${ft.seconds.toFixed(1)} s`,
+    );
+  });
 });
