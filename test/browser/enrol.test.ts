@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../harness/browserSuite';
+import { startExampleServer } from '../harness/exampleServer';
 
 /**
  * The enrolment page (examples/enrol/) used the way a person uses it, in headless Chromium on WebGL
@@ -192,20 +193,9 @@ beforeAll(async () => {
       maxBuffer: 64 * 1024 * 1024,
     }),
   ) as Plan;
-  server = spawn(process.execPath, [path.join(root, 'examples/enrol/serve.mjs')], {
-    env: { ...process.env, PORT: '0' },
-  });
-  let printed = '';
-  url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-      const m = /open (http:\/\/\S+)/.exec(printed);
-      if (m) resolve(m[1]!);
-    });
-    server.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    server.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${printed}`)));
-  });
-  console.log(`enrolment page: ${printed.split('\n')[0]}`);
+  const started = await startExampleServer(path.join(root, 'examples/enrol/serve.mjs'));
+  ({ url, process: server } = started);
+  console.log(`enrolment page: ${started.printed.split('\n')[0]}`);
   mkdirSync(shots, { recursive: true });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
   page = await browser.newPage({ viewport: { width: 1150, height: 760 } });

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../harness/browserSuite';
+import { startExampleServer } from '../harness/exampleServer';
 
 /**
  * The browser example (examples/browser/) end to end: build it with esbuild, serve it, open it in
@@ -27,19 +28,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   // The example's own build-and-serve script, as `npm run example:browser` runs it, on a free port.
-  server = spawn(process.execPath, [path.join(root, 'examples/browser/serve.mjs')], {
-    env: { ...process.env, PORT: '0' },
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /open (http:\/\/\S+)/.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
-  });
+  ({ url, process: server } = await startExampleServer(path.join(root, 'examples/browser/serve.mjs')));
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
 });
 
