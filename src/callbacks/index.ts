@@ -1,6 +1,7 @@
 /**
  * `model.fit` callbacks for margin training: learning-rate schedules (tfjs has none), margin
- * warm-up, a progress logger for Node, and open-set verification between epochs.
+ * warm-up, a progress logger for Node, open-set verification between epochs, and checkpoints with
+ * an exact resume.
  *
  * @module
  */
@@ -15,6 +16,7 @@ export {
   type LearningRateSchedulerArgs,
   type WarmupScheduleArgs,
 } from './learningRateScheduler';
+export { Checkpoint, checkpoint, type CheckpointArgs, type ResumePoint } from './checkpoint';
 export { MarginWarmup, marginWarmup, type MarginWarmupArgs } from './marginWarmup';
 export { ProgressLogger, progressLogger, type ProgressLoggerArgs, type ProgressStream } from './progressLogger';
 export { VerificationCallback, verificationCallback, type VerificationCallbackArgs } from './verificationCallback';

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { type JsonValue, stateNumber } from '../checkpoint/trainingState';
 import { MarginArgumentError } from '../internal/errors';
 import { MAX_LEARNING_RATE } from '../internal/limits';
 import { integerAtLeast, knownKeys, positiveNumber, positiveNumberAtMost } from '../internal/validate';
@@ -54,6 +55,8 @@ export class LearningRateScheduler extends tfl.Callback {
   private step = 0;
   private total = 0;
   private current = NaN;
+  /** The span restored from a checkpoint, used by the next `fit` instead of recounting it. */
+  private restoredTotal: number | null = null;
 
   constructor(args: LearningRateSchedulerArgs) {
     super();
@@ -86,12 +89,32 @@ export class LearningRateScheduler extends tfl.Callback {
   /** Starts the schedule again from step 0. */
   reset(): void {
     this.step = 0;
+    this.restoredTotal = null;
+  }
+
+  /** `{ step, total }`: the schedule's position and span, for a checkpoint (see `callbacks.checkpoint`). */
+  getTrainingState(): JsonValue {
+    return { step: this.step, total: this.total };
+  }
+
+  /**
+   * Restores a position read by {@link getTrainingState}; the next `fit` keeps the saved span, so a
+   * resumed run (`initialEpoch`, or the rest of an epoch) follows the uninterrupted run's curve.
+   */
+  setTrainingState(state: JsonValue): void {
+    const where = 'LearningRateScheduler.setTrainingState';
+    this.step = integerAtLeast(where, 'step', stateNumber(where, state, 'step'), 0);
+    const total = integerAtLeast(where, 'total', stateNumber(where, state, 'total'), 0);
+    this.total = total;
+    this.restoredTotal = total > 0 ? total : null;
   }
 
   /** Called by tfjs when `fit` starts. */
   override async onTrainBegin(): Promise<void> {
     const fit = stepsOfFit(this.params);
-    const total = this.totalSteps ?? (fit === null ? null : this.step + fit.total);
+    const restored = this.restoredTotal;
+    this.restoredTotal = null;
+    const total = this.totalSteps ?? restored ?? (fit === null ? null : this.step + fit.total);
     if (total === null) {
       throw new MarginArgumentError(
         'callbacks.LearningRateScheduler',

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { type JsonValue, stateNumber } from '../checkpoint/trainingState';
 import { MarginArgumentError } from '../internal/errors';
 import { integerAtLeast, knownKeys, numberInRange } from '../internal/validate';
 import { MarginSoftmaxHead } from '../layers/marginSoftmaxHead';
@@ -52,6 +53,26 @@ export class MarginWarmup extends tfl.Callback {
   strengthAt(step: number): number {
     if (step >= this.warmupSteps) return 1;
     return this.mode === 'switch' ? this.from : this.from + ((1 - this.from) * step) / this.warmupSteps;
+  }
+
+  /** The optimizer steps taken under this warm-up. */
+  get steps(): number {
+    return this.step;
+  }
+
+  /** `{ step }`: the warm-up's position, for a checkpoint (see `callbacks.checkpoint`). */
+  getTrainingState(): JsonValue {
+    return { step: this.step };
+  }
+
+  /** Restores a position read by {@link getTrainingState}. */
+  setTrainingState(state: JsonValue): void {
+    this.step = integerAtLeast(
+      'MarginWarmup.setTrainingState',
+      'step',
+      stateNumber('MarginWarmup.setTrainingState', state, 'step'),
+      0,
+    );
   }
 
   /** Called by tfjs before each batch. */

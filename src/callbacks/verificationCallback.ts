@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { JsonValue } from '../checkpoint/trainingState';
 import { MarginArgumentError, receivedText } from '../internal/errors';
 import { integerAtLeast, knownKeys } from '../internal/validate';
 import { embeddingModel } from '../layers/embeddingModel';
@@ -73,6 +74,26 @@ export class VerificationCallback extends tfl.Callback {
       ...(args.normalize === undefined ? {} : { normalize: args.normalize }),
       ...(args.far === undefined ? {} : { far: args.far }),
     };
+  }
+
+  /** `{ results }`: the evaluations so far, for a checkpoint (see `callbacks.checkpoint`). */
+  getTrainingState(): JsonValue {
+    return { results: JSON.parse(JSON.stringify(this.results)) as JsonValue };
+  }
+
+  /** Restores the evaluations read by {@link getTrainingState}. */
+  setTrainingState(state: JsonValue): void {
+    const results = typeof state === 'object' && state !== null && !Array.isArray(state) ? state['results'] : undefined;
+    if (!Array.isArray(results)) {
+      throw new MarginArgumentError(
+        'VerificationCallback.setTrainingState',
+        'state',
+        'an object with a results array',
+        state,
+      );
+    }
+    this.results.length = 0;
+    this.results.push(...(JSON.parse(JSON.stringify(results)) as { epoch: number; result: VerificationResult }[]));
   }
 
   /** Runs the evaluation now, with the model's current weights. */

@@ -4,4 +4,4 @@
  * @module
  */
 export { classBalancedSampler, type ClassBalancedSampler, type ClassBalancedSamplerArgs } from './classBalancedSampler';
-export { seededRandom } from './seededRandom';
+export { seededRandom, type SeededRandom } from './seededRandom';

@@ -2,7 +2,8 @@ import { scaleArg } from '../internal/bounds';
 import { booleanArg, gradientArg, nonNegativeNumber } from '../internal/validate';
 import * as tf from '@tensorflow/tfjs-core';
 import { MarginArgumentError } from '../internal/errors';
-import { seededRandom } from '../data/seededRandom';
+import type { JsonValue } from '../checkpoint/trainingState';
+import { type SeededRandom, seededRandom } from '../data/seededRandom';
 import { elasticMargin, type ElasticKind } from '../ops/margins/elasticMargin';
 import type { MarginGradient, TargetMargin } from '../ops/margins/targetMargin';
 import { registerLayer } from './layerConfig';
@@ -57,7 +58,7 @@ export class ElasticFace extends MarginSoftmaxHead {
   readonly plus: boolean;
   readonly scale: number;
   override readonly gradient: MarginGradient;
-  private readonly uniform: () => number;
+  private readonly uniform: SeededRandom;
 
   constructor(args: ElasticFaceArgs) {
     super(args, ['kind', 'margin', 'sigma', 'plus', 'scale', 'gradient']);
@@ -80,6 +81,17 @@ export class ElasticFace extends MarginSoftmaxHead {
     this.scale = scaleArg(this.headName, args.scale, 64);
     this.gradient = gradientArg(this.headName, args.gradient);
     this.uniform = seededRandom(this.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** The margin generator's position, which a checkpoint saves (see `callbacks.checkpoint`). */
+  getTrainingState(): JsonValue {
+    return { uniform: this.uniform.getTrainingState() };
+  }
+
+  /** Restores a position read by {@link getTrainingState}: the next draws are the saved run's. */
+  setTrainingState(state: JsonValue): void {
+    const uniform = typeof state === 'object' && state !== null && !Array.isArray(state) ? state['uniform'] : undefined;
+    this.uniform.setTrainingState(uniform ?? null);
   }
 
   protected marginAt(strength: number): TargetMargin {

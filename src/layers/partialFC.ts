@@ -2,6 +2,7 @@ import { checkWeightSize, cosineMarginInRange, multiplicativeFactorInRange, scal
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { withCustomGrad } from '../internal/customGrad';
+import { hasTrainingState, type JsonValue, stateNumber } from '../checkpoint/trainingState';
 import { oneHotFloat } from '../internal/oneHot';
 import {
   booleanArg,
@@ -113,7 +114,8 @@ const STORE_KINDS: readonly CenterStoreKind[] = ['auto', 'host', 'tensorflow', '
  * `setWeights` write it back into the store. tfjs then encodes the weights into buffers of its own,
  * so a save holds further copies of the table; for tables near the memory limit, save the rows in
  * ranges with {@link PartialFC.readCenters} and restore them with {@link PartialFC.writeCenters}.
- * Momentum is training state and is not saved.
+ * The momentum is training state: `model.save` leaves it out; `callbacks.checkpoint` saves it, with
+ * the centers, in row ranges.
  */
 export class PartialFC extends tfl.layers.Layer {
   static className = 'TfjsMarginPartialFC';
@@ -174,6 +176,33 @@ export class PartialFC extends tfl.layers.Layer {
   /** The store holding the centers once built: `'host'`, `'tensorflow'` or `'tensor'`. */
   get centerStoreKind(): Exclude<CenterStoreKind, 'auto'> | null {
     return this.centers?.store.kind ?? null;
+  }
+
+  /**
+   * What a resume needs besides the weights (see `callbacks.checkpoint`): the class sampler's and the
+   * device sampler's positions, the centers' learning rate, and the `margin` head's own state (e.g.
+   * ElasticFace's generator). The centers and their momentum are tensors, saved by the checkpoint in
+   * row ranges ({@link readCenters}, {@link readMomentum}).
+   */
+  getTrainingState(): JsonValue {
+    const head = this.marginHead;
+    return {
+      sampler: this.sampler.getTrainingState(),
+      draws: this.draws,
+      learningRate: this.learningRate,
+      margin: head !== null && hasTrainingState(head) ? head.getTrainingState() : null,
+    };
+  }
+
+  /** Restores a state read by {@link getTrainingState}. */
+  setTrainingState(state: JsonValue): void {
+    const where = 'PartialFC.setTrainingState';
+    const saved = typeof state === 'object' && state !== null && !Array.isArray(state) ? state : {};
+    this.sampler.setTrainingState(saved['sampler'] ?? null);
+    this.draws = integerAtLeast(where, 'draws', stateNumber(where, state, 'draws'), 0);
+    this.setLearningRate(stateNumber(where, state, 'learningRate'));
+    const head = this.marginHead;
+    if (head !== null && hasTrainingState(head)) head.setTrainingState(saved['margin'] ?? null);
   }
 
   /** Sets the centers' learning rate. */
@@ -319,6 +348,58 @@ export class PartialFC extends tfl.layers.Layer {
   }
 
   /**
+   * The centers' momentum for rows `[start, start + count)` as a `[count, D]` row-major float32 array
+   * (zeros before the first training step): with {@link readCenters}, what a checkpoint streams.
+   *
+   * @example
+   * ```ts
+   * const head = layers.partialFC({ numClasses: 1000, seed: 1 });
+   * tf.dispose(head.apply(tf.randomNormal([2, 16])) as tf.Tensor);
+   * const velocity = await head.readMomentum(0, 100); // 100 × 16 floats
+   * head.writeMomentum(0, velocity);
+   * ```
+   */
+  async readMomentum(start: number, count: number): Promise<Float32Array> {
+    const store = this.builtStore('readMomentum');
+    const [from, n] = this.rowRange('readMomentum', start, count, store);
+    const rows = store.gatherMomentum(rangeOf(from, n));
+    try {
+      return (await rows.data()) as Float32Array;
+    } finally {
+      rows.dispose();
+    }
+  }
+
+  /**
+   * Writes the momentum of rows `[start, start + rows.length / D)` (e.g. from {@link readMomentum}).
+   *
+   * @example
+   * ```ts
+   * const head = layers.partialFC({ numClasses: 10, seed: 1 });
+   * tf.dispose(head.apply(tf.randomNormal([2, 4])) as tf.Tensor);
+   * head.writeMomentum(0, new Float32Array(10 * 4)); // no momentum on any row
+   * ```
+   */
+  writeMomentum(start: number, rows: Float32Array): void {
+    const store = this.builtStore('writeMomentum');
+    const n = this.wholeRows('writeMomentum', rows, store);
+    const [from] = this.rowRange('writeMomentum', start, n, store);
+    if (n > 0) store.replaceMomentumRows(rangeOf(from, n), rows);
+  }
+
+  private wholeRows(method: string, rows: unknown, store: CenterStore): number {
+    if (!(rows instanceof Float32Array) || rows.length % store.dim !== 0) {
+      throw new MarginArgumentError(
+        `PartialFC.${method}`,
+        'rows',
+        `a Float32Array of whole rows of ${store.dim}`,
+        rows,
+      );
+    }
+    return rows.length / store.dim;
+  }
+
+  /**
    * Writes rows `[start, start + rows.length / D)` of the centers (e.g. from {@link readCenters});
    * the momentum is kept.
    *
@@ -331,15 +412,7 @@ export class PartialFC extends tfl.layers.Layer {
    */
   writeCenters(start: number, rows: Float32Array): void {
     const store = this.builtStore('writeCenters');
-    if (!(rows instanceof Float32Array) || rows.length % store.dim !== 0) {
-      throw new MarginArgumentError(
-        'PartialFC.writeCenters',
-        'rows',
-        `a Float32Array of whole rows of ${store.dim}`,
-        rows,
-      );
-    }
-    const [from, n] = this.rowRange('writeCenters', start, rows.length / store.dim, store);
+    const [from, n] = this.rowRange('writeCenters', start, this.wholeRows('writeCenters', rows, store), store);
     if (n === 0) return;
     if (n === store.rows) {
       tf.tidy(() => store.assign(tf.tensor2d(rows, [n, store.dim])));

@@ -18,4 +18,6 @@ import './fastPath.spec';
 import './trainingFastPath.spec';
 import './metricLosses.spec';
 import './gallery.spec';
+
+import './checkpoint.spec';
 export { specs } from '../harness/registry';

@@ -34,6 +34,10 @@ export interface CenterStore {
   update(indices: Int32Array | tf.Tensor1D, grad: tf.Tensor2D, step: CenterStep): void;
   /** Replaces the rows `indices` (distinct) with `values` (`[S·D]`, row-major); the momentum is kept. */
   replaceRows(indices: Int32Array, values: Float32Array): void;
+  /** The momentum of rows `indices` as a new `[S, D]` tensor (zeros before the first step); the caller's to dispose. */
+  gatherMomentum(indices: Int32Array): tf.Tensor2D;
+  /** Replaces the momentum of rows `indices` with `values` (`[S·D]`, row-major), as a resume does. */
+  replaceMomentumRows(indices: Int32Array, values: Float32Array): void;
   /** Replaces every row (loading a saved model); the momentum is kept. */
   assign(values: tf.Tensor): void;
   dispose(): void;

@@ -1,4 +1,5 @@
-import { seededRandom } from '../../data/seededRandom';
+import type { JsonValue } from '../../checkpoint/trainingState';
+import { type SeededRandom, seededRandom } from '../../data/seededRandom';
 
 /** The classes one Partial FC step uses: sorted, distinct class ids, and each label's position among them. */
 export interface ClassSample {
@@ -18,7 +19,7 @@ export interface ClassSample {
  * (allocated once, cleared after each draw) makes a repeat check `O(1)`.
  */
 export class ClassSampler {
-  private readonly next: () => number;
+  private readonly next: SeededRandom;
   private marks: Uint8Array | null = null;
 
   constructor(
@@ -26,6 +27,16 @@ export class ClassSampler {
     seed: number | null,
   ) {
     this.next = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** The sampling stream's position. */
+  getTrainingState(): JsonValue {
+    return this.next.getTrainingState();
+  }
+
+  /** Restores a position read by {@link getTrainingState}. */
+  setTrainingState(state: JsonValue): void {
+    this.next.setTrainingState(state);
   }
 
   /** `S` classes for a batch of (already checked) labels in `[0, C)`. */

@@ -27,14 +27,35 @@ export class HostCenterStore implements CenterStore {
   }
 
   gather(indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
-    const rows = hostIndices(indices);
+    return this.gatherFrom(this.table, hostIndices(indices));
+  }
+
+  gatherMomentum(indices: Int32Array): tf.Tensor2D {
+    if (this.velocity === null) return tf.zeros([indices.length, this.dim]);
+    return this.gatherFrom(this.velocity, indices);
+  }
+
+  replaceMomentumRows(indices: Int32Array, values: Float32Array): void {
+    this.velocity ??= this.table.map((shard) => new Float32Array(shard.length));
+    this.setRows(this.velocity, indices, values);
+  }
+
+  private gatherFrom(shards: Float32Array[], rows: Int32Array): tf.Tensor2D {
     const d = this.dim;
     const out = new Float32Array(rows.length * d);
     for (let i = 0; i < rows.length; i++) {
       const [shard, at] = this.locate(rows[i]!);
-      out.set(this.table[shard]!.subarray(at, at + d), i * d);
+      out.set(shards[shard]!.subarray(at, at + d), i * d);
     }
     return tf.tensor2d(out, [rows.length, d]);
+  }
+
+  private setRows(shards: Float32Array[], indices: Int32Array, values: Float32Array): void {
+    const d = this.dim;
+    for (let i = 0; i < indices.length; i++) {
+      const [shard, at] = this.locate(indices[i]!);
+      shards[shard]!.set(values.subarray(i * d, (i + 1) * d), at);
+    }
   }
 
   snapshot(): tf.Tensor2D {
@@ -77,11 +98,7 @@ export class HostCenterStore implements CenterStore {
 
   replaceRows(indices: Int32Array, values: Float32Array): void {
     this.invalidate();
-    const d = this.dim;
-    for (let i = 0; i < indices.length; i++) {
-      const [shard, at] = this.locate(indices[i]!);
-      this.table[shard]!.set(values.subarray(i * d, (i + 1) * d), at);
-    }
+    this.setRows(this.table, indices, values);
   }
 
   assign(values: tf.Tensor): void {

@@ -28,6 +28,25 @@ export class TensorCenterStore implements CenterStore {
     );
   }
 
+  gatherMomentum(indices: Int32Array): tf.Tensor2D {
+    if (this.velocity === null) return tf.zeros([indices.length, this.dim]);
+    const velocity = this.velocity;
+    return tf.tidy(() => tf.gather(velocity, tf.tensor1d(indices, 'int32')) as tf.Tensor2D);
+  }
+
+  replaceMomentumRows(indices: Int32Array, values: Float32Array): void {
+    this.velocity ??= tf.tidy(() => tf.variable(tf.zeros([this.rows, this.dim]), false));
+    TensorCenterStore.scatterRows(this.velocity, indices, values, this.dim);
+  }
+
+  /** Rows `indices` of `target` replaced by `values`, through a copy (see {@link update}). */
+  private static scatterRows(target: tf.Variable, indices: Int32Array, values: Float32Array, dim: number): void {
+    tf.tidy(() => {
+      const at = tf.reshape(tf.tensor1d(indices, 'int32'), [-1, 1]);
+      target.assign(tf.tensorScatterUpdate(tf.add(target, 0), at, tf.tensor2d(values, [indices.length, dim])));
+    });
+  }
+
   snapshot(): tf.Tensor2D {
     return this.table as unknown as tf.Tensor2D;
   }
@@ -50,13 +69,8 @@ export class TensorCenterStore implements CenterStore {
   }
 
   replaceRows(indices: Int32Array, values: Float32Array): void {
-    tf.tidy(() => {
-      const at = tf.reshape(tf.tensor1d(indices, 'int32'), [-1, 1]);
-      // A copy first: tfjs-backend-cpu's tensorScatterUpdate writes into its input's buffer (see update).
-      this.table.assign(
-        tf.tensorScatterUpdate(tf.add(this.table, 0), at, tf.tensor2d(values, [indices.length, this.dim])),
-      );
-    });
+    // A copy first: tfjs-backend-cpu's tensorScatterUpdate writes into its input's buffer (see update).
+    TensorCenterStore.scatterRows(this.table, indices, values, this.dim);
   }
 
   assign(values: tf.Tensor): void {

@@ -43,6 +43,20 @@ export class TensorFlowCenterStore implements CenterStore {
   }
 
   gather(indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
+    return this.gatherFrom(this.table, indices);
+  }
+
+  gatherMomentum(indices: Int32Array): tf.Tensor2D {
+    if (this.velocity === null) return tf.zeros([indices.length, this.dim]);
+    return this.gatherFrom(this.velocity, indices);
+  }
+
+  replaceMomentumRows(indices: Int32Array, values: Float32Array): void {
+    this.velocity ??= this.variable(0);
+    this.scatterRows(this.velocity, indices, values);
+  }
+
+  private gatherFrom(handle: tf.Variable, indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
     return tf.tidy(() => {
       const at = indices instanceof Int32Array ? tf.tensor1d(indices, 'int32') : indices;
       return this.backend.executeSingleOutput(
@@ -53,7 +67,7 @@ export class TensorFlowCenterStore implements CenterStore {
           this.type('dtype'),
           this.type('Tindices', 'TF_INT32'),
         ],
-        [this.table, at],
+        [handle, at],
       ) as tf.Tensor2D;
     });
   }
@@ -94,11 +108,15 @@ export class TensorFlowCenterStore implements CenterStore {
 
   replaceRows(indices: Int32Array, values: Float32Array): void {
     this.invalidate();
+    this.scatterRows(this.table, indices, values);
+  }
+
+  private scatterRows(handle: tf.Variable, indices: Int32Array, values: Float32Array): void {
     tf.tidy(() =>
       this.run(
         'ResourceScatterUpdate',
         [this.type('dtype'), this.type('Tindices', 'TF_INT32')],
-        [this.table, tf.tensor1d(indices, 'int32'), tf.tensor2d(values, [indices.length, this.dim])],
+        [handle, tf.tensor1d(indices, 'int32'), tf.tensor2d(values, [indices.length, this.dim])],
       ),
     );
   }
