@@ -165,18 +165,20 @@ async function resumesExactly(ctx: SpecContext, c: Case): Promise<void> {
 
   const storage = checkpoint.memoryStorage();
   const first = build(c);
-  first.batches.remaining = crashAt; // the run dies after step 7: checkpoints at steps 3 and 6
-  const firstSaver = callbacks.checkpoint({ storage, everySteps: 3, state: first.state, log: null });
+  // The run dies after step 7, its checkpoint at step 5 (where tfjs's setWeights would get Adam's β₂ power
+  // wrong in the last bit).
+  first.batches.remaining = crashAt;
+  const firstSaver = callbacks.checkpoint({ storage, everySteps: 5, state: first.state, log: null });
   const gotLosses: number[] = [];
   await train(first, firstSaver, 0, gotLosses, 0);
   dispose(first);
-  assert(storage.checkpoints.size === 2, `${c.name}: ${storage.checkpoints.size} checkpoints kept, expected 2`);
+  assert(storage.checkpoints.size === 1, `${c.name}: ${storage.checkpoints.size} checkpoints kept, expected 1`);
 
   const second = build(c);
-  const saver = callbacks.checkpoint({ storage, everySteps: 3, state: second.state, log: null });
+  const saver = callbacks.checkpoint({ storage, everySteps: 5, state: second.state, log: null });
   const point = await saver.restore(second.model);
   assert(
-    point !== null && point.step === 6 && point.epoch === 1 && point.batch === 2,
+    point !== null && point.step === 5 && point.epoch === 1 && point.batch === 1,
     `${c.name}: resumed at ${JSON.stringify(point)}`,
   );
   await train(second, saver, point.epoch, gotLosses, point.step);
