@@ -115,6 +115,8 @@ export class Checkpoint extends tfl.Callback {
       }
     }
     this.state = state;
+    // A skipped checkpoint must not pass unseen: by default it is a console warning.
+    // eslint-disable-next-line no-console
     const log = args.log === undefined ? (m: string) => console.warn(m) : args.log;
     if (log !== null && typeof log !== 'function') {
       throw new MarginArgumentError(where, 'log', 'a function (message) => void, or null', log);

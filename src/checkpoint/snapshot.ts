@@ -238,7 +238,10 @@ async function readChecked(storage: CheckpointStorage, name: string, body: Body,
       `entry ${index} (${entry.what} ${String(entry.key)}) fails its checksum (corrupted)`,
     );
   }
-  return bytes.slice();
+  // A copy with a buffer of its own (Node's Buffer.slice would share a pooled, unaligned one).
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
 }
 
 function toTensor(entry: Entry, bytes: Uint8Array): tf.Tensor {
