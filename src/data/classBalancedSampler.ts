@@ -3,6 +3,7 @@ import { MarginArgumentError, receivedText } from '../internal/errors';
 import { MAX_BATCH_SIZE } from '../internal/limits';
 import { integerAtLeast, knownKeys, optionalSeed } from '../internal/validate';
 import { seededRandom } from './seededRandom';
+import type { JsonValue } from '../checkpoint/trainingState';
 
 /** Arguments of {@link classBalancedSampler}. */
 export interface ClassBalancedSamplerArgs {
@@ -43,6 +44,14 @@ export interface ClassBalancedSampler {
     x: tf.Tensor | tf.Tensor[],
     y: tf.Tensor | tf.Tensor[],
   ): Generator<{ xs: tf.Tensor | tf.Tensor[]; ys: tf.Tensor | tf.Tensor[] }>;
+  /**
+   * The sampler's position between epochs (its random stream and every class's and group's queue
+   * of what is left to visit), for `callbacks.checkpoint`'s `state`: a seeded sampler restored at an
+   * epoch boundary gives the uninterrupted run's next epochs.
+   */
+  getTrainingState(): JsonValue;
+  /** Restores a position read by `getTrainingState` (from a sampler built with the same labels and arguments). */
+  setTrainingState(state: JsonValue): void;
 }
 
 /**
@@ -111,7 +120,8 @@ export function classBalancedSampler(
     1,
   );
   const seed = optionalSeed(where, args.seed);
-  const random = seed === null ? Math.random : seededRandom(seed);
+  const stream = seed === null ? null : seededRandom(seed);
+  const random = stream ?? Math.random;
   const shuffle = <T>(a: T[]): T[] => {
     for (let i = a.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -168,7 +178,54 @@ export function classBalancedSampler(
       yield out;
     }
   }
-  return { batchSize, batchesPerEpoch, epoch, batches };
+  const restoring = 'data.classBalancedSampler.setTrainingState';
+  const getTrainingState = (): JsonValue => ({
+    random: stream === null ? null : stream.getTrainingState(),
+    queues: Array.from(queues, ([c, q]) => [c, q.slice()]),
+    groups: grouped === null ? null : grouped.getQueues(),
+  });
+  const setTrainingState = (state: JsonValue): void => {
+    const s = (typeof state === 'object' && state !== null && !Array.isArray(state) ? state : {}) as {
+      random?: JsonValue;
+      queues?: unknown;
+      groups?: unknown;
+    };
+    if (stream !== null) stream.setTrainingState(s.random ?? null);
+    const saved = queueList(restoring, 'queues', s.queues, (c) => byClass.has(c));
+    queues.clear();
+    for (const [c, q] of saved) queues.set(c, q);
+    if (grouped !== null) grouped.setQueues(queueList(restoring, 'groups', s.groups, () => true));
+  };
+  return { batchSize, batchesPerEpoch, epoch, batches, getTrainingState, setTrainingState };
+}
+
+/** A saved `[[key, [values…]], …]` list of queues, checked. */
+function queueList(
+  where: string,
+  argument: string,
+  value: unknown,
+  known: (key: number) => boolean,
+): [number, number[]][] {
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (e) =>
+        Array.isArray(e) &&
+        e.length === 2 &&
+        Number.isInteger(e[0]) &&
+        known(e[0] as number) &&
+        Array.isArray(e[1]) &&
+        (e[1] as unknown[]).every((v) => Number.isInteger(v)),
+    );
+  if (!ok) {
+    throw new MarginArgumentError(
+      where,
+      argument,
+      'the queues saved by getTrainingState of a sampler over the same labels',
+      value,
+    );
+  }
+  return (value as [number, number[]][]).map(([k, q]) => [k, q.slice()]);
 }
 
 /** Classes by group, and a draw of `k` classes from groups picked in proportion to their class counts. */
@@ -179,7 +236,12 @@ function groupClasses(
   classes: number[],
   random: () => number,
   shuffle: <T>(a: T[]) => T[],
-): { count: number; draw: (k: number, groupsPerBatch: number) => number[] } {
+): {
+  count: number;
+  draw: (k: number, groupsPerBatch: number) => number[];
+  getQueues: () => [number, number[]][];
+  setQueues: (saved: [number, number[]][]) => void;
+} {
   if (groups === null || typeof groups !== 'object' || typeof groups.length !== 'number') {
     throw new MarginArgumentError(where, 'groups', 'an array of integer group ids, one per sample', groups);
   }
@@ -262,5 +324,10 @@ function groupClasses(
     }
     return Array.from(out);
   };
-  return { count: ids.length, draw };
+  const getQueues = (): [number, number[]][] => Array.from(queues, ([g, q]) => [g, q.slice()]);
+  const setQueues = (saved: [number, number[]][]): void => {
+    queues.clear();
+    for (const [g, q] of saved) queues.set(g, q);
+  };
+  return { count: ids.length, draw, getQueues, setQueues };
 }
