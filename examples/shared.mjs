@@ -1,7 +1,8 @@
 // Small helpers the Node examples share.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { data } from 'tfjs-margin';
+import * as path from 'node:path';
+import { callbacks, data } from 'tfjs-margin';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +30,38 @@ export async function useBackend(name) {
   if (name !== 'cpu') throw new Error(`--backend must be auto, tensorflow, wasm or cpu (got ${JSON.stringify(name)})`);
   await tf.setBackend('cpu');
   return 'cpu';
+}
+
+/**
+ * `--checkpoint <folder> [--resume]` for one training: a checkpoint callback writing into
+ * `<folder>/<name>` after every epoch (put it last in the callbacks) and, with `resume`, the
+ * training restored from its newest good checkpoint. Returns `{ saver, initialEpoch }`, or
+ * `{ saver: null, initialEpoch: 0 }` without a folder. Refuses to mix a new run into a folder that
+ * holds an earlier one's checkpoints.
+ */
+export async function resumable(folder, name, { resume, model, state }) {
+  if (folder === undefined) {
+    if (resume) throw new Error('--resume needs --checkpoint <folder> (where the checkpoints are)');
+    return { saver: null, initialEpoch: 0 };
+  }
+  const storage = path.join(folder, name);
+  const saver = callbacks.checkpoint({ storage, everyEpochs: 1, state, log: (m) => console.log(`   ${m}`) });
+  const existing = await saver.list();
+  if (!resume) {
+    if (existing.length > 0) {
+      throw new Error(
+        `--checkpoint: ${storage} holds checkpoints of an earlier run; add --resume to continue it, or choose another folder`,
+      );
+    }
+    return { saver, initialEpoch: 0 };
+  }
+  const point = await saver.restore(model);
+  console.log(
+    point === null
+      ? `   no checkpoint in ${storage}: starting fresh`
+      : `   resumed from ${point.name}: epoch ${point.epoch + 1}, step ${point.step}`,
+  );
+  return { saver, initialEpoch: point?.epoch ?? 0 };
 }
 
 /** The package's seeded generator: splits, pairs and augmentation repeat exactly. */

@@ -6,12 +6,13 @@
 //   npm run example:mnist                              # all six heads, full size (a few minutes on tensorflow)
 //   npm run example:mnist -- --quick                   # about a minute on tensorflow
 //   npm run example:mnist -- --heads arcface,cosface --epochs 4 --embedding 64 --backend wasm
+//   npm run example:mnist -- --checkpoint ckpt/ [--resume]   # checkpoint every epoch; continue after a crash
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, losses, metrics } from 'tfjs-margin';
-import { pairCosines, useBackend } from '../shared.mjs';
+import { pairCosines, resumable, useBackend } from '../shared.mjs';
 import { faceStyleSplits, OPEN_DIGITS, random, TRAIN_DIGITS } from './data.mjs';
 import { curvesSpec, featureCircleSpec, render, rocSpec } from './figures.mjs';
 import { buildModel, classify, HEADS } from './models.mjs';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     seed: { type: 'string', default: '1' },
     seeds: { type: 'string', default: '1' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'boolean', default: false },
   },
 });
 
@@ -83,20 +86,36 @@ async function train(headName, dims, { verbose, runSeed = seed }) {
   const optimizer = tf.train.adam(2e-3);
   built.model.compile({ optimizer, loss: losses.softmaxCrossEntropy, metrics: ['accuracy'] });
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
-  const cbs = [callbacks.cosineDecay({ learningRate: 2e-3, warmupSteps: Math.min(100, stepsPerEpoch) })];
-  if (built.spec.warmup) cbs.push(callbacks.marginWarmup({ head: built.head, warmupSteps: stepsPerEpoch }));
-  if (verbose) {
-    cbs.push(
-      callbacks.verificationCallback({
-        pairs: { a: pairA, b: pairB, isSame: data.pairs.isSame.slice(0, callbackPairs) },
-        embeddingModel: built.embedder,
-      }),
-    );
-    cbs.push(callbacks.progressLogger());
+  const schedule = callbacks.cosineDecay({ learningRate: 2e-3, warmupSteps: Math.min(100, stepsPerEpoch) });
+  const cbs = [schedule];
+  const state = { schedule };
+  if (built.spec.warmup) {
+    state.warmup = callbacks.marginWarmup({ head: built.head, warmupSteps: stepsPerEpoch });
+    cbs.push(state.warmup);
   }
+  if (verbose) {
+    state.verification = callbacks.verificationCallback({
+      pairs: { a: pairA, b: pairB, isSame: data.pairs.isSame.slice(0, callbackPairs) },
+      embeddingModel: built.embedder,
+    });
+    cbs.push(state.verification, callbacks.progressLogger());
+  }
+  // Epoch checkpoints: a resumed run continues the schedule, warm-up and weights exactly; fit's own
+  // shuffle draws from Math.random, so its batches (not its course) differ from an uninterrupted run.
+  const name = `${headName}-d${dims}-seed${runSeed}`;
+  const { saver, initialEpoch } = await resumable(args.checkpoint, name, {
+    resume: args.resume,
+    model: built.model,
+    state,
+  }).catch((err) => {
+    console.error(`error: ${err.message}`);
+    process.exit(2);
+  });
+  if (saver) cbs.push(saver);
   const inputs = built.spec.labels ? [xTrain, labelTrain] : xTrain;
   const history = await built.model.fit(inputs, yTrain, {
     epochs,
+    initialEpoch,
     batchSize,
     shuffle: true,
     verbose: 0,

@@ -9,12 +9,14 @@
 //                                                          # into the tracked examples/omniglot/results/
 //   npm run example -- --holdout none --runs all_runs/     # train on all 242 characters, test on official runs
 //   npm run example -- --load examples/omniglot/results --runs my_runs/   # evaluate saved models, no training
+//   npm run example -- --checkpoint ckpt/           # a checkpoint per training after every epoch;
+//   npm run example -- --checkpoint ckpt/ --resume  # after a crash: each training continues where it was
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
-import { pairCosines, useBackend } from '../shared.mjs';
+import { pairCosines, resumable, useBackend } from '../shared.mjs';
 import { randomAffine, rotateInk } from './augment.mjs';
 import { embedInks } from './embed.mjs';
 import { loadModel, saveModel } from './files.mjs';
@@ -62,6 +64,8 @@ const { values: args } = parseArgs({
     strokes: { type: 'string' },
     'dev-runs': { type: 'string' },
     'triplet-mining': { type: 'string', default: 'semiHard' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'boolean', default: false },
   },
 });
 
@@ -298,9 +302,11 @@ async function train(headName, split, seed) {
       )
     : null;
   // One generator for the whole fit (fitDataset with batchesPerEpoch does not restart it): a fresh
-  // shuffle and fresh distortions every epoch, all from the seed.
+  // shuffle and fresh distortions every epoch, all from the seed. A resumed fit starts at its epoch,
+  // with the generator and the sampler where the checkpoint left them.
+  let initialEpoch = 0;
   const dataset = tf.data.generator(function* () {
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       const batches = sampler
         ? [...sampler.epoch()].map((idx) => Array.from(idx, (i) => samples[i]))
         : Array.from({ length: steps }, (_, b) => b);
@@ -341,17 +347,26 @@ async function train(headName, split, seed) {
       (classifier ? losses.softmaxCrossEntropy : losses.precomputedLoss),
     ...(classifier ? { metrics: ['accuracy'] } : {}),
   });
-  const cbs = [
-    callbacks.cosineDecay({
-      learningRate,
-      warmupSteps: Math.min(steps, 200),
-      totalSteps: steps * epochs,
-    }),
-    callbacks.progressLogger(),
-  ];
-  if (built.spec.warmup) cbs.push(callbacks.marginWarmup({ head: built.head, warmupSteps: steps }));
+  const schedule = callbacks.cosineDecay({
+    learningRate,
+    warmupSteps: Math.min(steps, 200),
+    totalSteps: steps * epochs,
+  });
+  const cbs = [schedule, callbacks.progressLogger()];
+  const state = { schedule, augmentation: rand, ...(sampler ? { sampler } : {}) };
+  if (built.spec.warmup) {
+    state.warmup = callbacks.marginWarmup({ head: built.head, warmupSteps: steps });
+    cbs.push(state.warmup);
+  }
+  const name = `${split.holdout.length ? split.holdout.join('+').replace(/[^A-Za-z0-9_.-]+/g, '_') : 'all'}-${headName}-seed${seed}`;
+  const resumed = await resumable(args.checkpoint, name, { resume: args.resume, model: built.model, state }).catch(
+    (err) => fail(err.message),
+  );
+  initialEpoch = resumed.initialEpoch;
+  if (resumed.saver) cbs.push(resumed.saver); // last: it saves what the others did in the epoch
   const history = await built.model.fitDataset(dataset, {
     epochs,
+    initialEpoch,
     batchesPerEpoch: steps,
     verbose: 0,
     callbacks: cbs,

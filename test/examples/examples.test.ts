@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -46,6 +46,57 @@ describe('[examples]', () => {
     const loaded = run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface']);
     const again = loaded.split('\n').filter((l) => l.startsWith('one-shot '));
     expect(again).toEqual([lines[1]]);
+  });
+
+  test('examples/omniglot/train.mjs --checkpoint: killed after its first epoch, --resume ends with the uninterrupted result', async () => {
+    const args = ['--quick', '--heads', 'arcface', '--dropout', '0', '--figures', 'false'];
+    const tmp = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-resume-'));
+    const oneShot = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('one-shot '));
+    const whole = run('examples/omniglot/train.mjs', [...args, '--out', path.join(tmp, 'whole')]);
+
+    const folder = path.join(tmp, 'ckpt');
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'examples/omniglot/train.mjs'), ...args, '--checkpoint', folder, '--out', path.join(tmp, 'cut')],
+      { cwd: root, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const saved = () =>
+      existsSync(folder) &&
+      readdirSync(folder).some((d) => readdirSync(path.join(folder, d)).some((n) => n.startsWith('step-')));
+    while (!saved()) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGKILL');
+    await exited;
+
+    const refused = (() => {
+      try {
+        run('examples/omniglot/train.mjs', [...args, '--checkpoint', folder, '--out', path.join(tmp, 'cut')]);
+        return '';
+      } catch (error) {
+        return String((error as { stderr?: string }).stderr);
+      }
+    })();
+    expect(refused).toMatch(/holds checkpoints of an earlier run; add --resume to continue it/);
+    const resumed = run('examples/omniglot/train.mjs', [
+      ...args,
+      '--checkpoint',
+      folder,
+      '--resume',
+      '--out',
+      path.join(tmp, 'cut'),
+    ]);
+    expect(resumed).toMatch(/resumed from step-\d+: epoch 2, step \d+/);
+    expect(oneShot(resumed)).toEqual(oneShot(whole));
+    expect(oneShot(whole)).toHaveLength(1);
+    // The last epoch's loss and the held-out AUC to every digit: the resumed course is the same one.
+    const result = (dir: string) =>
+      (
+        JSON.parse(readFileSync(path.join(tmp, dir, 'results.json'), 'utf8')) as {
+          results: { arcface: { trainings: { loss: number[]; auc: number }[] } };
+        }
+      ).results.arcface.trainings[0]!;
+    expect(result('cut').loss.at(-1)).toBe(result('whole').loss.at(-1));
+    expect(result('cut').auc).toBe(result('whole').auc);
   });
 
   test('examples/mnist/train.mjs: two heads, one epoch, table and figures', () => {
