@@ -237,14 +237,22 @@ function isStorage(value: unknown): value is CheckpointStorage {
  *
  * @example
  * ```ts
- * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
- * model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
- * const saver = callbacks.checkpoint({ storage: 'checkpoints/run1', everyEpochs: 1 });
- * const point = await saver.restore(model); // null on the first run
- * await model.fit(tf.ones([8, 3]), tf.zeros([8, 2]), {
- *   epochs: 4, initialEpoch: point?.epoch ?? 0, batchSize: 4, shuffle: false, verbose: 0,
- *   callbacks: [saver], // last
- * });
+ * const build = () => {
+ *   const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ *   model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+ *   return model;
+ * };
+ * const storage = checkpoint.memoryStorage(); // in Node, a folder: callbacks.checkpoint({ storage: 'ckpt/run1' })
+ * const x = tf.ones([8, 3]);
+ * const y = tf.zeros([8, 2]);
+ * const model = build();
+ * await model.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0, callbacks: [callbacks.checkpoint({ storage })] });
+ *
+ * // After a crash: a fresh model, restored, continues at epoch 3 (the saver goes last in callbacks).
+ * const again = build();
+ * const saver = callbacks.checkpoint({ storage });
+ * const point = await saver.restore(again); // null when there is no checkpoint
+ * await again.fit(x, y, { epochs: 4, initialEpoch: point?.epoch ?? 0, batchSize: 4, shuffle: false, verbose: 0, callbacks: [saver] });
  * ```
  */
 export function checkpoint(args: CheckpointArgs): Checkpoint {

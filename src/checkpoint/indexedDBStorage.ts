@@ -34,8 +34,10 @@ function own(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * const storage = checkpoint.indexedDBStorage('my-run');
- * const saver = callbacks.checkpoint({ storage, everySteps: 50 });
+ * if (typeof indexedDB !== 'undefined') {
+ *   // In a browser: survives a reload or a closed tab.
+ *   const saver = callbacks.checkpoint({ storage: checkpoint.indexedDBStorage('my-run'), everySteps: 50 });
+ * }
  * ```
  */
 export function indexedDBStorage(database: string): CheckpointStorage {

@@ -11,16 +11,19 @@ export interface LayerDescription {
   weights: { shape: number[]; dtype: string }[];
 }
 
-/** Every layer of a model, nested models' layers included, with a path (`3`, `2/5`) that does not depend on names. */
+/** Every layer of a model but its inputs, nested models' layers included, with a path (`3`, `2/5`) that does not depend on names. */
 export function layersOf(model: tfl.LayersModel): { path: string; layer: tfl.layers.Layer }[] {
   const out: { path: string; layer: tfl.layers.Layer }[] = [];
   const walk = (layers: tfl.layers.Layer[], prefix: string): void => {
-    layers.forEach((layer, i) => {
-      const path = `${prefix}${i}`;
-      out.push({ path, layer });
-      const nested = (layer as unknown as { layers?: unknown }).layers;
-      if (Array.isArray(nested)) walk(nested as tfl.layers.Layer[], `${path}/`);
-    });
+    // Input layers hold nothing, and tfjs lists a Sequential model's only once it is built.
+    layers
+      .filter((layer) => layer.getClassName() !== 'InputLayer')
+      .forEach((layer, i) => {
+        const path = `${prefix}${i}`;
+        out.push({ path, layer });
+        const nested = (layer as unknown as { layers?: unknown }).layers;
+        if (Array.isArray(nested)) walk(nested as tfl.layers.Layer[], `${path}/`);
+      });
   };
   walk(model.layers, '');
   return out;

@@ -10,7 +10,9 @@ export type JsonValue = number | string | boolean | null | JsonValue[] | { [key:
  * exactly where it was when the value was taken, so the resumed run continues bit for bit.
  */
 export interface TrainingState {
+  /** The current position, as a JSON value the checkpoint copies. */
   getTrainingState(): JsonValue;
+  /** Moves back to a position read by `getTrainingState` (from an object built with the same arguments). */
   setTrainingState(state: JsonValue): void;
 }
 

@@ -62,8 +62,8 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const PRELUDE =
   "import * as tf from '@tensorflow/tfjs';\n" +
-  "import { MarginArgumentError, callbacks, data, fastPath, gallery, layers, losses, metrics, miners, ops } from 'tfjs-margin';\n" +
-  'void MarginArgumentError, callbacks, data, fastPath, gallery, layers, losses, metrics, miners, ops;\n';
+  "import { MarginArgumentError, callbacks, checkpoint, data, fastPath, gallery, layers, losses, metrics, miners, ops } from 'tfjs-margin';\n" +
+  'void MarginArgumentError, callbacks, checkpoint, data, fastPath, gallery, layers, losses, metrics, miners, ops;\n';
 const files = examples.map((e, i) => {
   if (/^\s*import\s/m.test(e.code))
     failures.push(`${e.name}: examples have no imports (tf and the namespaces are in scope)`);

@@ -24,8 +24,10 @@ const fail = (what) => report.failures.push(what);
 // @tensorflow/tfjs, against the package's own bundle budget (scripts/check-package.mjs). 30 kB, raised
 // to 32 kB when the fastPath namespace and the sampler's groups joined (30.04 kB measured with them); to
 // 35 kB when the metric losses, ProxyAnchor, the miners and ops.pairwiseDistance joined; to 38 kB when
-// SoftTriple and the gallery joined (37.5 kB measured with them).
-const ADDED_BUNDLE_BUDGET_GZIP = 38 * 1024;
+// SoftTriple and the gallery joined (37.5 kB measured with them); to 44 kB when the checkpoint namespace,
+// the checkpoint callback and the training-state protocol of schedules, samplers and heads joined
+// (43.0 kB measured with them).
+const ADDED_BUNDLE_BUDGET_GZIP = 44 * 1024;
 
 /** One ArcFace training step, as a user would write it; `tf` and `margin` are the imported modules. */
 const TRAIN_STEP = `

@@ -12,7 +12,7 @@ describe('[package]', () => {
         "console.log(Object.keys(m).sort().join(','), 'TfjsMarginNormalizedDense' in tf.serialization.SerializationMap.getMap().classNameMap)",
     ]);
     expect(out).toBe(
-      'MarginArgumentError,callbacks,data,fastPath,gallery,layers,losses,metrics,miners,ops,version true',
+      'MarginArgumentError,callbacks,checkpoint,data,fastPath,gallery,layers,losses,metrics,miners,ops,version true',
     );
   });
 
@@ -22,7 +22,7 @@ describe('[package]', () => {
       '-e',
       "const m = await import('tfjs-margin'); console.log(Object.keys(m).sort().join(','))",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,data,fastPath,gallery,layers,losses,metrics,miners,ops,version');
+    expect(out).toBe('MarginArgumentError,callbacks,checkpoint,data,fastPath,gallery,layers,losses,metrics,miners,ops,version');
   });
 
   it('version matches package.json', () => {

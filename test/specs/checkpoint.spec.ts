@@ -127,7 +127,7 @@ spec(
     const otherMargin = build(c, 0.3);
     await expectRejects(
       () => callbacks.checkpoint({ storage, state: otherMargin.state, log: null }).restore(otherMargin.model),
-      /another model: layer 3 \(TfjsMarginArcFace\): margin is 0.5 in the checkpoint but 0.3 in this model/,
+      /another model: layer 1 \(TfjsMarginArcFace\): margin is 0.5 in the checkpoint but 0.3 in this model/,
     );
     dispose(otherMargin);
 
