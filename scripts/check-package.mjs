@@ -49,9 +49,11 @@ else fail(`unexpected files in the tarball: ${stray.join(', ')}`);
 // gzipped, unminified, most of it TSDoc) joined; to 54 kB when the metric losses (triplet, multi-similarity,
 // SupCon, NT-Xent, contrastive), the ProxyAnchor layer, the miners namespace and ops.pairwiseDistance
 // (3.6 kB gzipped, unminified) joined; to 58 kB when layers.softTriple and the gallery namespace (3 kB)
-// joined. What an app bundler adds (minified) is checked
+// joined; to 66 kB when the checkpoint namespace (file, IndexedDB and memory storages, the checksummed
+// format, restore with its refusals), callbacks.checkpoint and the training-state protocol of the
+// schedules, samplers and heads (about 6.5 kB gzipped, unminified) joined. What an app bundler adds (minified) is checked
 // separately by test/package/consumers.mjs (budget 30 kB).
-const BUDGET_GZIP = { 'dist/index.js': 58 * 1024, 'dist/index.cjs': 58 * 1024 };
+const BUDGET_GZIP = { 'dist/index.js': 66 * 1024, 'dist/index.cjs': 66 * 1024 };
 for (const [file, budget] of Object.entries(BUDGET_GZIP)) {
   const size = gzipSync(readFileSync(path.join(root, file))).length;
   const line = `${file}: ${(size / 1024).toFixed(1)} kB gzipped (budget ${(budget / 1024).toFixed(0)} kB)`;

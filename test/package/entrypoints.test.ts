@@ -22,7 +22,9 @@ describe('[package]', () => {
       '-e',
       "const m = await import('tfjs-margin'); console.log(Object.keys(m).sort().join(','))",
     ]);
-    expect(out).toBe('MarginArgumentError,callbacks,checkpoint,data,fastPath,gallery,layers,losses,metrics,miners,ops,version');
+    expect(out).toBe(
+      'MarginArgumentError,callbacks,checkpoint,data,fastPath,gallery,layers,losses,metrics,miners,ops,version',
+    );
   });
 
   it('version matches package.json', () => {
