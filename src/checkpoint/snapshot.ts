@@ -4,6 +4,7 @@ import { setLearningRate } from '../callbacks/learningRateScheduler';
 import { CenterStoreVariable } from '../layers/centers/centerStoreVariable';
 import { PartialFC } from '../layers/partialFC';
 import { version } from '../version';
+import { MarginArgumentError } from '../internal/errors';
 import { crc32 } from './crc32';
 import {
   describeModel,
@@ -66,6 +67,9 @@ export class CheckpointError extends Error {
   }
 }
 
+/** Optimizers whose tfjs `setWeights` throws "not implemented". */
+const UNRESTORABLE = ['Adamax'];
+
 /** Optimizer fields that `getWeights`/`setWeights` do not carry exactly (tfjs recomputes Adam's β powers). */
 const OPTIMIZER_EXTRAS = ['accBeta1', 'accBeta2'] as const;
 
@@ -111,6 +115,14 @@ export async function writeCheckpoint(
 ): Promise<void> {
   const entries: Entry[] = [];
   const optimizer = (model as { optimizer?: tf.Optimizer }).optimizer ?? null;
+  if (optimizer !== null && UNRESTORABLE.includes(optimizer.getClassName())) {
+    throw new MarginArgumentError(
+      'callbacks.checkpoint',
+      'model',
+      `compiled with an optimizer tfjs can restore (its ${optimizer.getClassName()} has no setWeights): adam, sgd, momentum, rmsprop, adagrad or adadelta`,
+      optimizer.getClassName(),
+    );
+  }
   const optimizerWeights = optimizer === null ? [] : await optimizer.getWeights();
   const body: Body = {
     position,

@@ -336,15 +336,8 @@ export class PartialFC extends tfl.layers.Layer {
    * head.writeCenters(0, rows);
    * ```
    */
-  async readCenters(start: number, count: number): Promise<Float32Array> {
-    const store = this.builtStore('readCenters');
-    const [from, n] = this.rowRange('readCenters', start, count, store);
-    const rows = store.gather(rangeOf(from, n));
-    try {
-      return (await rows.data()) as Float32Array;
-    } finally {
-      rows.dispose();
-    }
+  readCenters(start: number, count: number): Promise<Float32Array> {
+    return this.readRows('readCenters', start, count, (store, rows) => store.gather(rows));
   }
 
   /**
@@ -359,10 +352,19 @@ export class PartialFC extends tfl.layers.Layer {
    * head.writeMomentum(0, velocity);
    * ```
    */
-  async readMomentum(start: number, count: number): Promise<Float32Array> {
-    const store = this.builtStore('readMomentum');
-    const [from, n] = this.rowRange('readMomentum', start, count, store);
-    const rows = store.gatherMomentum(rangeOf(from, n));
+  readMomentum(start: number, count: number): Promise<Float32Array> {
+    return this.readRows('readMomentum', start, count, (store, rows) => store.gatherMomentum(rows));
+  }
+
+  private async readRows(
+    method: string,
+    start: number,
+    count: number,
+    gather: (store: CenterStore, rows: Int32Array) => tf.Tensor2D,
+  ): Promise<Float32Array> {
+    const store = this.builtStore(method);
+    const [from, n] = this.rowRange(method, start, count, store);
+    const rows = gather(store, rangeOf(from, n));
     try {
       return (await rows.data()) as Float32Array;
     } finally {

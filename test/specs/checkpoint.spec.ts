@@ -76,15 +76,26 @@ spec(
   },
 );
 
+/** The checkpoints (in memory) of a run of case `c` that stops after `steps` steps. */
+async function checkpointed(
+  c: Case,
+  args: Omit<callbacks.CheckpointArgs, 'storage' | 'state' | 'log'>,
+  steps = Infinity,
+): Promise<ReturnType<typeof checkpoint.memoryStorage>> {
+  const storage = checkpoint.memoryStorage();
+  const run = build(c);
+  run.batches.remaining = steps;
+  await train(run, callbacks.checkpoint({ storage, state: run.state, log: null, ...args }), 0, [], 0);
+  dispose(run);
+  return storage;
+}
+
 spec(
   'checkpoint',
   'a truncated, bit-flipped or foreign checkpoint is skipped with its reason and the newest good one is used',
   async () => {
     const c = CASES[0]!;
-    const storage = checkpoint.memoryStorage();
-    const run = build(c);
-    await train(run, callbacks.checkpoint({ storage, everySteps: 2, keep: 3, state: run.state, log: null }), 0, [], 0);
-    dispose(run);
+    const storage = await checkpointed(c, { everySteps: 2, keep: 3 });
     const names = [...storage.checkpoints.keys()].sort().reverse(); // newest first
     assert(names.length === 3, `kept ${names.length}`);
     const [newest, middle, oldest] = names.map((n) => storage.checkpoints.get(n)!);
@@ -118,11 +129,7 @@ spec(
   'a checkpoint of another head configuration, optimizer or registered state is refused, naming the difference',
   async () => {
     const c = CASES[0]!;
-    const storage = checkpoint.memoryStorage();
-    const run = build(c);
-    run.batches.remaining = 2;
-    await train(run, callbacks.checkpoint({ storage, everySteps: 2, state: run.state, log: null }), 0, [], 0);
-    dispose(run);
+    const storage = await checkpointed(c, { everySteps: 2 }, 2);
 
     const otherMargin = build(c, 0.3);
     await expectRejects(

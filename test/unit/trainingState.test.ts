@@ -79,3 +79,15 @@ test('restore into something that is not a LayersModel is refused; an empty stor
   await expect(saver.restore(model)).resolves.toBeNull();
   model.dispose();
 });
+
+test('a model compiled with Adamax (tfjs cannot restore it) is refused at the first save', async () => {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+  const optimizer = tf.train.adamax(0.01);
+  model.compile({ optimizer, loss: 'meanSquaredError' });
+  const saver = callbacks.checkpoint({ storage: checkpoint.memoryStorage() });
+  await expect(saver.save(model)).rejects.toThrow(
+    /argument 'model' must be compiled with an optimizer tfjs can restore \(its Adamax has no setWeights\)/,
+  );
+  model.dispose();
+  optimizer.dispose();
+});
