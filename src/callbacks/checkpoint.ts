@@ -175,7 +175,11 @@ export class Checkpoint extends tfl.Callback {
 
   /** Saves a checkpoint of `model` (default: the model being fitted) at the current position now. */
   async save(model?: tfl.LayersModel): Promise<string> {
-    return this.saveAt(model ?? this.model, { epoch: this.epoch, batch: this.batch, step: this.step });
+    const target = model ?? this.model;
+    if (!(target instanceof tfl.LayersModel)) {
+      throw new MarginArgumentError('Checkpoint.save', 'model', 'a tf.LayersModel (or a call during fit)', target);
+    }
+    return this.saveAt(target, { epoch: this.epoch, batch: this.batch, step: this.step });
   }
 
   private async saveAt(model: tfl.LayersModel, position: TrainingPosition): Promise<string> {

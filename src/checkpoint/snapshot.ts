@@ -171,7 +171,8 @@ export async function writeCheckpoint(
       if (v !== null) yield await tensor({ what: 'optimizerExtra', key }, v);
     }
     for (const { path, layer } of partialFCs(model)) {
-      const [rows, dim] = [layer.numClasses, (await layer.readCenters(0, 1)).length];
+      const table = layer.weights.find((w) => w instanceof CenterStoreVariable)!;
+      const [rows, dim] = table.shape as [number, number];
       const step = rowsPerEntry(dim);
       for (const what of ['centers', 'momentum'] as const) {
         for (let start = 0; start < rows; start += step) {

@@ -25,11 +25,9 @@ export interface TrainingState {
  * ```
  */
 export function hasTrainingState(value: unknown): value is TrainingState {
-  return typeof value === 'object' || typeof value === 'function'
-    ? value !== null &&
-        typeof (value as Partial<TrainingState>).getTrainingState === 'function' &&
-        typeof (value as Partial<TrainingState>).setTrainingState === 'function'
-    : false;
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const candidate = value as Partial<TrainingState>;
+  return typeof candidate.getTrainingState === 'function' && typeof candidate.setTrainingState === 'function';
 }
 
 /** Reads a state object's field as a number, with an error naming the owner when it is missing. */

@@ -77,6 +77,7 @@ test('restore into something that is not a LayersModel is refused; an empty stor
   await expect(saver.restore({} as tf.LayersModel)).rejects.toThrow(/argument 'model' must be a tf.LayersModel/);
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
   await expect(saver.restore(model)).resolves.toBeNull();
+  await expect(saver.save()).rejects.toThrow(/Checkpoint.save: argument 'model' must be a tf.LayersModel/);
   model.dispose();
 });
 
