@@ -24,7 +24,7 @@ export interface CheckpointArgs {
    * own state (ElasticFace's generator, Partial FC's sampler) is found in the model.
    */
   state?: Record<string, TrainingState>;
-  /** Where messages go (a skipped checkpoint and why, each save). Default `console.warn`; `null`: silent. */
+  /** Where messages go (a skipped checkpoint and why, the one resumed from then). Default `console.warn`; `null`: silent. */
   log?: ((message: string) => void) | null;
 }
 
@@ -69,6 +69,8 @@ export class Checkpoint extends tfl.Callback {
   private epoch = 0;
   private batch = 0;
   private perEpoch: number | null = null;
+  /** `model.fit` on arrays (not `fitDataset`): every epoch, a resumed one too, starts at its first batch. */
+  private arrays = false;
   private pendingEpochSave = false;
   private readonly written: string[] = [];
 
@@ -195,12 +197,13 @@ export class Checkpoint extends tfl.Callback {
   override async onTrainBegin(): Promise<void> {
     const fit = stepsOfFit(this.params);
     this.perEpoch = fit === null ? null : fit.perEpoch;
+    this.arrays = typeof this.params?.['samples'] === 'number';
   }
 
   /** Called by tfjs at the start of each epoch. */
   override async onEpochBegin(epoch: number): Promise<void> {
-    // A resumed epoch starts at the restored batch; a new one at 0.
-    if (epoch !== this.epoch) this.batch = 0;
+    // A resumed epoch of fitDataset continues at the restored batch; any other epoch starts at 0.
+    if (epoch !== this.epoch || this.arrays) this.batch = 0;
     this.epoch = epoch;
     this.pendingEpochSave = false;
   }

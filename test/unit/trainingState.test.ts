@@ -92,3 +92,45 @@ test('a model compiled with Adamax (tfjs cannot restore it) is refused at the fi
   model.dispose();
   optimizer.dispose();
 });
+
+test('positions: a step checkpoint at an epoch end is taken at the epoch end; model.fit on arrays restarts a resumed epoch at batch 0', async () => {
+  const build = () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    return model;
+  };
+  const storage = checkpoint.memoryStorage();
+  const x = tf.ones([8, 3]);
+  const y = tf.zeros([8, 2]);
+  const fit = (model: tf.LayersModel, saver: callbacks.Checkpoint, initialEpoch = 0) =>
+    model.fit(x, y, { epochs: 1, initialEpoch, batchSize: 2, shuffle: false, verbose: 0, callbacks: [saver] });
+  /** Every checkpoint's position, newest first, emptying the storage. */
+  const drain = async () => {
+    const out: Record<string, unknown> = {};
+    while (storage.checkpoints.size > 0) {
+      const point = (await callbacks.checkpoint({ storage, log: null }).restore(build()))!;
+      out[point.name] = { epoch: point.epoch, batch: point.batch, step: point.step };
+      storage.checkpoints.delete(point.name);
+    }
+    return out;
+  };
+  await fit(build(), callbacks.checkpoint({ storage, everySteps: 2, log: null }));
+  const saved = storage.checkpoints.get('step-0000000002')!;
+  // 4 batches an epoch: step 2 is mid-epoch; step 4 is the epoch's last batch, saved as the next epoch's start.
+  expect(await drain()).toEqual({
+    'step-0000000004': { epoch: 1, batch: 0, step: 4 },
+    'step-0000000002': { epoch: 0, batch: 2, step: 2 },
+  });
+  // Resumed from step 2 (epoch 0, batch 2), model.fit runs epoch 0 from its first batch again.
+  storage.checkpoints.set('step-0000000002', saved);
+  const again = build();
+  const saver = callbacks.checkpoint({ storage, everySteps: 2, log: null });
+  const point = await saver.restore(again);
+  await fit(again, saver, point!.epoch);
+  expect(await drain()).toEqual({
+    'step-0000000006': { epoch: 1, batch: 0, step: 6 },
+    'step-0000000004': { epoch: 0, batch: 2, step: 4 },
+  });
+  tf.dispose([x, y]);
+  tf.disposeVariables();
+});
