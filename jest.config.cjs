@@ -10,5 +10,6 @@ module.exports = {
   // Two suites at a time on CI's 2 cores: the browser suites wait on SwiftShader and the page between
   // bursts of work, so a second worker nearly halves the run (serial: 34 min on 2026-12-06).
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/harness/sequencer.cjs',
   reporters: ['<rootDir>/test/harness/backendSummaryReporter.cjs', 'default'],
 };

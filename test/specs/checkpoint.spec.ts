@@ -60,11 +60,22 @@ async function resumesExactly(ctx: SpecContext, c: Case): Promise<void> {
   });
 }
 
+/**
+ * The heads a backend resumes. What a head carries besides tensors (generators, statistics' JSON) is
+ * JavaScript, the same on every backend, so cpu, wasm and tensorflow run every head and every center
+ * store; the browser backends, where SwiftShader makes each step slow, check the tensor round trip
+ * (weights, Adam's slots, non-trainable statistics, the tensor store) with ArcFace and AdaFace.
+ */
+function casesOn(backend: string): Case[] {
+  const browser = backend === 'webgl' || backend === 'webgl-f16' || backend === 'webgpu';
+  return browser ? CASES.filter((c) => c.name === 'AdaFace' || c.warmup === true) : CASES;
+}
+
 spec(
   'checkpoint',
   'a run stopped mid-epoch and resumed from its checkpoint ends bit-identical to an uninterrupted one, with the same loss at every step (stateful heads, warm-up, schedule, data stream)',
   async (ctx) => {
-    for (const c of CASES) await resumesExactly(ctx, c);
+    for (const c of casesOn(ctx.backend)) await resumesExactly(ctx, c);
   },
 );
 
@@ -72,7 +83,10 @@ spec(
   'checkpoint',
   'Partial FC resumes bit-identically in every center store: centers, momentum, sampler and margin generator',
   async (ctx) => {
-    for (const c of partialCases(ctx.backend)) await resumesExactly(ctx, c);
+    const stores = partialCases(ctx.backend);
+    for (const c of casesOn(ctx.backend) === CASES ? stores : stores.filter((s) => s.name.includes('tensor store'))) {
+      await resumesExactly(ctx, c);
+    }
   },
 );
 
