@@ -61,6 +61,7 @@ async function run(
   };
   const results: BrowserResult[] = [];
   for (const s of specs) {
+    if (s.backends !== null && !s.backends.includes(backend)) continue;
     if (only !== undefined && !only.includes(s.id)) continue;
     const t0 = performance.now();
     try {

@@ -66,7 +66,7 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
             labels: Array.from(s.labels),
             count: s.count,
           });
-          const only = process.env.TFJS_MARGIN_SPECS ? selectedSpecs(specs).map((s) => s.id) : undefined;
+          const only = selectedSpecs(specs, backend).map((s) => s.id);
           const out = (await page.evaluate(
             async ({ backend, digits, only }) => {
               const api = (globalThis as unknown as { tfjsMarginTests: { run: (...a: unknown[]) => Promise<unknown> } })
@@ -79,6 +79,14 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
           process.stdout.write(
             `[${backend}] ${out.info}: ${out.results.filter((r) => r.ok).length}/${out.results.length} specs passed in Chromium\n`,
           );
+          // The slowest specs, where this suite's CI time goes (also written beside the bundle).
+          const slowest = [...out.results].sort((a, b) => b.ms - a.ms);
+          fs.writeFileSync(
+            path.resolve(__dirname, `../browser/dist/timings-${backend}.json`),
+            `${JSON.stringify(slowest.map(({ id, ms }) => ({ id, ms })))}\n`,
+          );
+          const top = slowest.slice(0, 5).map((r) => `${r.id} ${(r.ms / 1000).toFixed(1)} s`);
+          process.stdout.write(`[${backend}] slowest: ${top.join('; ')}\n`);
           if (logs.some((l) => l.startsWith('pageerror'))) process.stdout.write(logs.join('\n') + '\n');
         } catch (err) {
           startError = err;
@@ -89,7 +97,7 @@ export function registerBrowserSuite(backend: Extract<BackendName, 'webgl' | 'we
     afterAll(async () => {
       await browser?.close();
     });
-    for (const s of selectedSpecs(specs)) {
+    for (const s of selectedSpecs(specs, backend)) {
       it(s.id, () => {
         if (startError !== null) throw startError instanceof Error ? startError : new Error(String(startError));
         const r = results.get(s.id);

@@ -34,7 +34,7 @@ export function registerNodeSuite(
         startError = err;
       }
     });
-    for (const s of selectedSpecs(specs)) {
+    for (const s of selectedSpecs(specs, backend)) {
       it(s.id, async () => {
         if (ctx === null) throw startError instanceof Error ? startError : new Error(String(startError));
         await runSpec(s, ctx);

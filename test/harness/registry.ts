@@ -34,7 +34,12 @@ export interface Spec {
   fn: (ctx: SpecContext) => void | Promise<void>;
   /** Run the spec body twice and require `tf.memory().numTensors` unchanged by the second run. Default true. */
   leakCheck: boolean;
+  /** The backends the spec is registered on (default: all six); a spec is never skipped at run time. */
+  backends: readonly BackendName[] | null;
 }
+
+/** The Node backends: where a step costs milliseconds, not SwiftShader's hundreds. */
+export const NODE_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'tensorflow'];
 
 export const specs: Spec[] = [];
 
@@ -42,11 +47,11 @@ export function spec(
   group: string,
   name: string,
   fn: (ctx: SpecContext) => void | Promise<void>,
-  options: { leakCheck?: boolean } = {},
+  options: { leakCheck?: boolean; backends?: readonly BackendName[] } = {},
 ): void {
   const id = `${group} › ${name}`;
   if (specs.some((s) => s.id === id)) throw new Error(`duplicate spec id ${id}`);
-  specs.push({ id, fn, leakCheck: options.leakCheck ?? true });
+  specs.push({ id, fn, leakCheck: options.leakCheck ?? true, backends: options.backends ?? null });
 }
 
 export const TOLERANCES: Record<BackendName, Tolerance> = {
@@ -59,12 +64,13 @@ export const TOLERANCES: Record<BackendName, Tolerance> = {
 };
 
 /**
- * The specs a run selects: all of them, or (TFJS_MARGIN_SPECS=a,b while developing; CI runs
- * everything) those whose id contains any of the comma-separated substrings.
+ * The specs a run on `backend` selects: all registered on it, or (TFJS_MARGIN_SPECS=a,b while
+ * developing; CI runs everything) those whose id contains any of the comma-separated substrings.
  */
-export function selectedSpecs<T extends { id: string }>(all: T[]): T[] {
+export function selectedSpecs<T extends Pick<Spec, 'id' | 'backends'>>(all: T[], backend: BackendName): T[] {
+  const registered = all.filter((s) => s.backends === null || s.backends.includes(backend));
   const only = process.env.TFJS_MARGIN_SPECS;
-  if (!only) return all;
+  if (!only) return registered;
   const parts = only.split(',').filter((p) => p.length > 0);
-  return all.filter((s) => parts.some((p) => s.id.includes(p)));
+  return registered.filter((s) => parts.some((p) => s.id.includes(p)));
 }
