@@ -5,7 +5,7 @@
 //                                              [--reps 3] [--epochs 3] [--folder /tmp/…]
 //
 // 1. Save and restore, each model in its own child process (so its peak resident set is its own):
-//    - omniglot:  the Omniglot example's CNN (default preset: width 16, embedding 128) with its
+//    - omniglot:  the Omniglot example's CNN (the first default preset's width 16, embedding 128) with its
 //                 ArcFace head over 704 classes, Adam;
 //    - arcface:   ArcFace at C = 100,000 on 512-d embeddings (a [512, 100000] kernel), Adam;
 //    - partialfc: Partial FC at 1,000,000 × 512 (the centers and their momentum streamed in row

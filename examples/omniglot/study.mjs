@@ -20,7 +20,11 @@ const { values: args, positionals } = parseArgs({
 
 // The screen fixes --tta 1 and --strokes 0 (the levers it tests separately) whatever the preset says.
 const H3 = '--heads softmax,arcface,cosface --tta 1';
-/** Stages: name → [config name, flags]. Each adds one lever to the previous best (see the docs). */
+const D4 = '--preset default --splits 4 --seeds 1 --dev-runs 30';
+/**
+ * Stages: name → [config name, flags, {pairWith, merge}?]. Each adds one lever to the previous best
+ * (see the docs).
+ */
 const STAGES = {
   // One lever at a time from the old default, on 2 splits × 1 seed (a screen, not a verdict).
   screen: [
@@ -33,17 +37,44 @@ const STAGES = {
   ],
   // The default preset on the development protocol: 4 splits (all 8 alphabets held out once) × 3 seeds,
   // 30 runs per held-out alphabet; paired Δ against softmax.
-  dev: [['default', '--preset default --heads softmax,arcface --splits 4 --seeds 3 --dev-runs 30']],
+  // (The preset of that day: width 16, 16 epochs; spelled out, as the default preset has changed since.)
+  dev: [
+    ['default', '--preset default --width 16 --epochs 16 --heads softmax,arcface --splits 4 --seeds 3 --dev-runs 30'],
+  ],
+  // Second screen, from the default preset of the first study (×4 rotations, width 16, 16 epochs,
+  // 5 shifts; the flags spell out what has changed since): one lever at a time at about the same cost
+  // per training, on all 4 splits × seed 1 (30 runs per alphabet). Its
+  // 'default' row is the dev stage's seed-1 trainings (the same command with --seeds 1; copied, not
+  // re-run). Configurations without softmax pair with the softmax of `pairWith` (else 'default').
+  screen2: [
+    ['default', `${D4} --heads softmax,arcface --width 16 --epochs 16`],
+    ['w32e10', `${D4} --heads softmax,arcface --width 32 --epochs 10`],
+    ['rot8e8', `${D4} --heads softmax,arcface --width 16 --rotations 8 --epochs 8`],
+    // ArcFace's margin on the wider backbone (its loss stayed above ln C at m 0.5: the margin is not met).
+    ['w32e10-m0.3', `${D4} --heads arcface --width 32 --epochs 10 --margin 0.3`, { pairWith: 'w32e10' }],
+  ],
+  // The default preset chosen from screen2 (width 32, 10 epochs) on the development protocol: 4 splits
+  // × 3 seeds. Seed 1 is screen2's w32e10 (the same command); seeds 1001 and 2001 are trained here.
+  dev2: [
+    [
+      'default',
+      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30',
+      { merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
     [
       'default',
-      '--preset default --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30',
+      '--preset default --width 16 --epochs 16 --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30',
     ],
     // The triplet loss over all triplets (semi-hard mining's loss reached 0 in 'default'); its Δ is
     // paired with 'default''s softmax trainings (same splits, seeds and runs).
-    ['triplet-all', '--preset default --heads triplet --triplet-mining all --splits 4 --seeds 1 --dev-runs 30'],
+    [
+      'triplet-all',
+      '--preset default --width 16 --epochs 16 --heads triplet --triplet-mining all --splits 4 --seeds 1 --dev-runs 30',
+    ],
   ],
 };
 
@@ -76,40 +107,57 @@ if (!args.table) {
   }
 }
 
+/**
+ * One configuration's trainings per head as {split, seed, error, seconds}, each error read from that
+ * configuration's own runs folder (its path is in the JSON); `merge` (head → 'stage/config') adds the
+ * trainings of the same command run earlier with other seeds.
+ */
+function trainingsOf(stageName, name, merge = {}) {
+  const file = path.join(root, 'docs', 'recipe-study', stageName, `${name}.json`);
+  if (!existsSync(file)) return null;
+  const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
+  const byHead = {};
+  for (const [head, r] of Object.entries(results)) {
+    byHead[head] = r.trainings.map((t) => ({
+      split: t.split,
+      seed: t.seed,
+      error: meanStd(t.oneShot[splits[t.split].tableSet]).mean,
+      seconds: t.seconds,
+    }));
+  }
+  for (const [head, from] of Object.entries(merge)) {
+    const [otherStage, otherName] = from.split('/');
+    const other = trainingsOf(otherStage, otherName)?.[head] ?? [];
+    byHead[head] = [...other, ...(byHead[head] ?? [])];
+  }
+  return { byHead, splits };
+}
+
 /** The table of every finished configuration of the stage. */
 function table() {
   const rows = [];
-  for (const [name, flags] of STAGES[stage]) {
-    const file = path.join(dir, `${name}.json`);
-    if (!existsSync(file)) continue;
-    const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
-    const errorOf = (t) => meanStd(t.oneShot[splits[t.split].tableSet]).mean;
-    // A configuration without softmax pairs with the stage's first one (same splits, seeds and runs;
-    // its runs folders carry its own output path, hence its own errorOf).
-    const first = path.join(dir, `${STAGES[stage][0][0]}.json`);
-    let softmax = results.softmax;
-    let softmaxError = errorOf;
-    if (softmax === undefined && existsSync(first)) {
-      const other = JSON.parse(readFileSync(first, 'utf8'));
-      softmax = other.results.softmax;
-      softmaxError = (t) => meanStd(t.oneShot[other.splits[t.split].tableSet]).mean;
-    }
-    const base = new Map((softmax?.trainings ?? []).map((t) => [`${t.split}/${t.seed}`, softmaxError(t)]));
-    for (const [head, r] of Object.entries(results)) {
+  for (const [name, flags, { pairWith, merge } = {}] of STAGES[stage]) {
+    const own = trainingsOf(stage, name, merge);
+    if (own === null) continue;
+    // A configuration without softmax pairs with the one it names, else the stage's first (same splits,
+    // seeds and runs).
+    const softmax = own.byHead.softmax ?? trainingsOf(stage, pairWith ?? STAGES[stage][0][0])?.byHead.softmax ?? [];
+    const base = new Map(softmax.map((t) => [`${t.split}/${t.seed}`, t.error]));
+    for (const [head, trainings] of Object.entries(own.byHead)) {
       // Splits differ far more than seeds: the error per split (mean over its seeds), then the mean.
-      const perSplit = splits.map((_, si) => r.trainings.filter((t) => t.split === si).map(errorOf));
+      const perSplit = own.splits.map((_, si) => trainings.filter((t) => t.split === si).map((t) => t.error));
       const splitText = perSplit.map((e) => (e.length ? (100 * meanStd(e).mean).toFixed(1) : '–')).join(' / ');
-      const { mean } = meanStd(r.trainings.map(errorOf));
-      const diffs = r.trainings.map((t) => errorOf(t) - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
+      const { mean } = meanStd(trainings.map((t) => t.error));
+      const diffs = trainings.map((t) => t.error - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
       const d = meanStd(diffs);
       const delta =
         head === 'softmax' || diffs.length === 0
           ? '–'
           : `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${diffs.filter((x) => x < 0).length}/${diffs.length})`;
-      const secs = meanStd(r.trainings.map((t) => t.seconds)).mean;
+      const secs = meanStd(trainings.map((t) => t.seconds)).mean;
       const shown = flags.replace(H3, '').trim();
       rows.push(
-        `| ${name} | ${head} | ${splitText} | ${(100 * mean).toFixed(1)} | ${delta} | ${r.trainings.length} | ${secs.toFixed(0)} | \`${shown}\` |`,
+        `| ${name} | ${head} | ${splitText} | ${(100 * mean).toFixed(1)} | ${delta} | ${trainings.length} | ${secs.toFixed(0)} | \`${shown}\` |`,
       );
     }
   }

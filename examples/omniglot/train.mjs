@@ -3,9 +3,9 @@
 // alphabets it never saw: 20-way one-shot classification (Lake et al. 2015's protocol, runs in the
 // public runNN/ layout), verification of same/different-character pairs, and retrieval.
 //
-//   npm run example                                        # every head, one seed, held-out alphabets
+//   npm run example                                        # the preset's five headline heads, one seed, Greek + Sanskrit held out
 //   npm run example -- --quick                             # under a minute
-//   npm run results:omniglot                               # the published table: 2 held-out splits x 3 seeds,
+//   npm run results:omniglot                               # the published head table (its recipe, 14 heads): 2 held-out splits x 3 seeds,
 //                                                          # into the tracked examples/omniglot/results/
 //   npm run example -- --holdout none --runs all_runs/     # train on all 242 characters, test on official runs
 //   npm run example -- --load examples/omniglot/results --runs my_runs/   # evaluate saved models, no training
