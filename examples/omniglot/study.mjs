@@ -127,7 +127,7 @@ function trainingsOf(stageName, name, merge = {}) {
   }
   for (const [head, from] of Object.entries(merge)) {
     const [otherStage, otherName] = from.split('/');
-    const other = trainingsOf(otherStage, otherName)?.[head] ?? [];
+    const other = trainingsOf(otherStage, otherName)?.byHead[head] ?? [];
     byHead[head] = [...other, ...(byHead[head] ?? [])];
   }
   return { byHead, splits };
@@ -150,10 +150,13 @@ function table() {
       const { mean } = meanStd(trainings.map((t) => t.error));
       const diffs = trainings.map((t) => t.error - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
       const d = meanStd(diffs);
+      // Errors are counts over the same runs: equal counts differ by float rounding only.
+      const better = diffs.filter((x) => x < -1e-9).length;
+      const ties = diffs.filter((x) => Math.abs(x) <= 1e-9).length;
       const delta =
         head === 'softmax' || diffs.length === 0
           ? '–'
-          : `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${diffs.filter((x) => x < 0).length}/${diffs.length})`;
+          : `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${better}/${diffs.length}${ties > 0 ? `, ${ties} tied` : ''})`;
       const secs = meanStd(trainings.map((t) => t.seconds)).mean;
       const shown = flags.replace(H3, '').trim();
       rows.push(
