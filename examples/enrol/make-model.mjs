@@ -48,6 +48,8 @@ const trainArgs = [
   '16',
   '--epochs',
   '16',
+  '--dev-runs',
+  '10',
   '--figures',
   'false',
 ];

@@ -62,6 +62,19 @@ const STAGES = {
       { merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
     ],
   ],
+  // The other headline heads with the width-32 default, 4 splits × seed 1, each paired with screen2's
+  // w32e10 softmax (same command, same runs); that configuration's softmax and ArcFace rows are shown
+  // beside them (`trained: false`: copied in for the table, not trained by this stage).
+  heads2: [
+    [
+      'w32e10',
+      `${D4} --heads softmax,arcface`,
+      { trained: false, merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
+    ],
+    ['adacos', `${D4} --heads adacos`, { pairWith: 'screen2/w32e10' }],
+    ['cosface', `${D4} --heads cosface`, { pairWith: 'screen2/w32e10' }],
+    ['lsoftmax', `${D4} --heads lsoftmax`, { pairWith: 'screen2/w32e10' }],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
@@ -88,8 +101,8 @@ mkdirSync(dir, { recursive: true });
 const only = args.only?.split(',');
 
 if (!args.table) {
-  for (const [name, flags] of STAGES[stage]) {
-    if (only && !only.includes(name)) continue;
+  for (const [name, flags, { trained = true } = {}] of STAGES[stage]) {
+    if ((only && !only.includes(name)) || !trained) continue;
     const out = path.join(root, 'examples', 'out', 'study', stage, name);
     const argv = [path.join(here, 'train.mjs'), ...flags.split(' '), '--out', out, '--figures', 'false'];
     console.log(`\n### ${stage}/${name}: node examples/omniglot/train.mjs ${flags}`);
@@ -114,8 +127,13 @@ if (!args.table) {
  */
 function trainingsOf(stageName, name, merge = {}) {
   const file = path.join(root, 'docs', 'recipe-study', stageName, `${name}.json`);
-  if (!existsSync(file)) return null;
-  const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
+  const sources = Object.values(merge);
+  if (!existsSync(file) && sources.length === 0) return null;
+  // A configuration trained elsewhere (`merge` only) takes its splits from its first source.
+  const [firstStage, firstName] = (sources[0] ?? '').split('/');
+  const { results, splits } = existsSync(file)
+    ? JSON.parse(readFileSync(file, 'utf8'))
+    : { results: {}, splits: trainingsOf(firstStage, firstName)?.splits ?? [] };
   const byHead = {};
   for (const [head, r] of Object.entries(results)) {
     byHead[head] = r.trainings.map((t) => ({
@@ -141,7 +159,10 @@ function table() {
     if (own === null) continue;
     // A configuration without softmax pairs with the one it names, else the stage's first (same splits,
     // seeds and runs).
-    const softmax = own.byHead.softmax ?? trainingsOf(stage, pairWith ?? STAGES[stage][0][0])?.byHead.softmax ?? [];
+    const [pairStage, pairName] = pairWith?.includes('/')
+      ? pairWith.split('/')
+      : [stage, pairWith ?? STAGES[stage][0][0]];
+    const softmax = own.byHead.softmax ?? trainingsOf(pairStage, pairName)?.byHead.softmax ?? [];
     const base = new Map(softmax.map((t) => [`${t.split}/${t.seed}`, t.error]));
     for (const [head, trainings] of Object.entries(own.byHead)) {
       // Splits differ far more than seeds: the error per split (mean over its seeds), then the mean.

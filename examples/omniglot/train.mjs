@@ -141,8 +141,9 @@ if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a n
 // An ordinary run writes to an ignored folder; only `npm run results:omniglot` (an explicit --out)
 // rewrites the tracked examples/omniglot/results/ that the README and docs publish.
 const out = path.resolve(args.load ?? args.out ?? path.join(here, '..', 'out', quick ? 'omniglot-quick' : 'omniglot'));
-// 20-way runs per held-out alphabet of a development split (the same runs for every head and seed).
-const runsPerAlphabet = count('dev-runs', args['dev-runs'] ?? (quick ? '4' : '10'), 1, 1000);
+// 20-way runs per held-out alphabet of a development split (the same runs for every head and seed):
+// 30, as the recipe study's protocol (two alphabets: 1,200 queries, a standard error of about 1 point).
+const runsPerAlphabet = count('dev-runs', args['dev-runs'] ?? (quick ? '4' : '30'), 1, 1000);
 const pairCount = quick ? 1000 : 3000;
 
 const backendText = await useBackend(args.backend).catch((err) => fail(err.message));
@@ -432,7 +433,9 @@ if (args.load) {
     const meta = JSON.parse(readFileSync(path.join(out, head, 'meta.json'), 'utf8'));
     if (meta.size !== size) fail(`--load: ${head} was trained at --size ${meta.size}; pass --size ${meta.size}`);
     const model = await loadModel(path.join(out, head, 'embedder'));
-    const split = orFail(() => testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex, meta.runsPerAlphabet));
+    // The split's own runs as many as it was judged on, unless --dev-runs asks for more (or fewer).
+    const perAlphabet = args['dev-runs'] === undefined ? meta.runsPerAlphabet : runsPerAlphabet;
+    const split = orFail(() => testSet(external.length > 0 ? [] : meta.holdout, meta.splitIndex, perAlphabet));
     const ways = Object.fromEntries(split.sets.map((s) => [s.name, s.runs[0].training.length]));
     // A saved model is judged with the test-time shifts it was trained for, unless --tta says otherwise.
     const shifts = args.tta === undefined ? (meta.tta ?? 1) : tta;
