@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { callbacks, checkpoint, losses } from 'tfjs-margin';
 import { assert, expectRejects } from '../harness/assert';
-import { spec, type SpecContext } from '../harness/registry';
+import { NODE_BACKENDS, spec, type BackendName, type SpecContext } from '../harness/registry';
 import {
   BATCHES,
   build,
@@ -66,9 +66,8 @@ async function resumesExactly(ctx: SpecContext, c: Case): Promise<void> {
  * store; the browser backends, where SwiftShader makes each step slow, check the tensor round trip
  * (weights, Adam's slots, non-trainable statistics, the tensor store) with ArcFace and AdaFace.
  */
-function casesOn(backend: string): Case[] {
-  const browser = backend === 'webgl' || backend === 'webgl-f16' || backend === 'webgpu';
-  return browser ? CASES.filter((c) => c.name === 'AdaFace' || c.warmup === true) : CASES;
+function casesOn(backend: BackendName): Case[] {
+  return NODE_BACKENDS.includes(backend) ? CASES : CASES.filter((c) => c.name === 'AdaFace' || c.warmup === true);
 }
 
 spec(
@@ -84,9 +83,8 @@ spec(
   'Partial FC resumes bit-identically in every center store: centers, momentum, sampler and margin generator',
   async (ctx) => {
     const stores = partialCases(ctx.backend);
-    for (const c of casesOn(ctx.backend) === CASES ? stores : stores.filter((s) => s.name.includes('tensor store'))) {
-      await resumesExactly(ctx, c);
-    }
+    const run = NODE_BACKENDS.includes(ctx.backend) ? stores : stores.filter((s) => s.name.includes('tensor store'));
+    for (const c of run) await resumesExactly(ctx, c);
   },
 );
 
