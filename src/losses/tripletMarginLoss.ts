@@ -27,9 +27,15 @@ export interface TripletMarginLossOptions {
   minerMargin?: number;
   /** Read labels and embeddings back once per call to reject bad values. Default `true` (skipped on webgpu). */
   checkInputs?: boolean;
+  /**
+   * The most elements of one `[rows, k, N]` anchor block of the `'all'` and `'semiHard'` passes: their
+   * working memory beyond `O(N²)`. A smaller budget means more, smaller blocks; the value is the same.
+   * Default `2^24` (16M floats, 64 MiB); below `k·N` each block holds one anchor.
+   */
+  blockElements?: number;
 }
 
-/** Elements of one `[rows, N, N]` block of the all-triplets pass (16M floats, 64 MiB). */
+/** Default elements of one `[rows, k, N]` block of the all-triplets pass (16M floats, 64 MiB). */
 const BLOCK_ELEMENTS = 2 ** 24;
 
 /** `2^-k ≥ 1/N²`: a power of two, so scaling by it is exact in float32. */
@@ -90,11 +96,12 @@ function tripletSum(
   positives: PositiveLists,
   margin: number,
   minerMargin: number | null,
+  blockElements: number,
 ) {
   return tf.tidy(() => {
     const n = far.shape[0];
     const k = positives.index.shape[1];
-    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / (k * n)));
+    const rows = Math.max(1, Math.floor(blockElements / (k * n)));
     const scale = tripletScale(n);
     let total: tf.Tensor = tf.scalar(0);
     let count: tf.Tensor = tf.scalar(0);
@@ -148,9 +155,10 @@ function blockedTripletLoss(
   positives: PositiveLists,
   margin: number,
   minerMargin: number | null,
+  blockElements: number,
 ): tf.Scalar {
   const f = withCustomGrad(([x], save) => {
-    const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, positives, margin, minerMargin);
+    const { total, count, grad } = tripletSum(x as tf.Tensor2D, masks, positives, margin, minerMargin, blockElements);
     // count > 0 means at least one triplet, i.e. a scaled count of at least 2^-k.
     const divisor = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
     const value = tf.div(total, divisor);
@@ -212,7 +220,7 @@ function miningArg(where: string, value: unknown): TripletMining {
  */
 export function tripletMarginLoss(options: TripletMarginLossOptions = {}): LossFunction {
   const where = 'losses.tripletMarginLoss';
-  knownKeys(where, 'options', options, ['margin', 'distance', 'mining', 'minerMargin', 'checkInputs']);
+  knownKeys(where, 'options', options, ['margin', 'distance', 'mining', 'minerMargin', 'checkInputs', 'blockElements']);
   const margin = tripletMarginArg(where, 'margin', options.margin ?? 0.05);
   const distance = distanceArg(where, options.distance);
   const mining = miningArg(where, options.mining);
@@ -221,6 +229,18 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): LossF
     throw new MarginArgumentError(where, 'minerMargin', "used only with mining: 'semiHard'", options.minerMargin);
   }
   const checkInputs = checkInputsArg(where, options.checkInputs);
+  const blockElements = options.blockElements ?? BLOCK_ELEMENTS;
+  if (!Number.isInteger(blockElements) || blockElements < 1) {
+    throw new MarginArgumentError(where, 'blockElements', 'a positive integer', options.blockElements);
+  }
+  if (options.blockElements !== undefined && mining === 'batchHard') {
+    throw new MarginArgumentError(
+      where,
+      'blockElements',
+      "used only with mining 'all' or 'semiHard'",
+      options.blockElements,
+    );
+  }
   return labelLoss((yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
       const batch = metricBatch(where, yTrue, yPred, distance, checkInputs);
@@ -234,6 +254,7 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): LossF
               positiveLists(batch.hostLabels ?? (canReadSync() ? batch.labels.dataSync() : null), batch),
               margin,
               mining === 'semiHard' ? minerMargin : null,
+              blockElements,
             );
       return perSample(loss, batch.n);
     }),

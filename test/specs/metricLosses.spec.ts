@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { data, layers, losses, miners } from 'tfjs-margin';
 import { assert, expectClose, scope, values } from '../harness/assert';
-import { spec, type SpecContext } from '../harness/registry';
+import { NODE_BACKENDS, spec, type SpecContext } from '../harness/registry';
 import { roundTrip } from '../harness/models';
 import golden from '../golden/metricLosses.json';
 
@@ -158,23 +158,60 @@ function tripletAllReference(x: number[][], labels: number[], margin: number): n
   return count > 0 ? total / count : 0;
 }
 
+/** `n` seeded points in [-1, 1]^d. */
+function seededRows(n: number, d: number, seed: number): number[][] {
+  let state = seed;
+  const rand = () => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  return Array.from({ length: n }, () => Array.from({ length: d }, rand));
+}
+
+// A large batch at the default block budget: Node only (on SwiftShader's WebGPU, where labels are not
+// read on the host, it is N³ = 27M elements in 2 blocks, two minutes of CI); the browsers run the
+// blocked pass below on a small budget.
 spec(
   'metric losses',
-  'tripletMarginLoss over all triplets in anchor blocks (N = 300, 2 blocks) equals a float64 reference',
+  'tripletMarginLoss over all triplets (N = 300) equals a float64 reference',
   async (ctx) => {
-    const n = 300;
-    const d = 6;
-    let seed = 11;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-    const rows = Array.from({ length: n }, () => Array.from({ length: d }, rand));
-    const labels = Array.from({ length: n }, (_, i) => i % 17);
+    const rows = seededRows(300, 6, 11);
+    const labels = rows.map((_, i) => i % 17);
     const expected = tripletAllReference(rows, labels, 0.2);
     await scope(async () => {
       const loss = losses.tripletMarginLoss({ margin: 0.2 });
       const value = tf.mean(loss(tf.tensor1d(labels, 'int32'), tf.tensor2d(rows)));
       const rel = ctx.halfPrecision ? 2e-2 : 1e-4;
-      await expectClose(value, expected, { rtol: rel, atol: rel }, 'blocked triplet loss');
+      await expectClose(value, expected, { rtol: rel, atol: rel }, 'triplet loss, N = 300');
     });
+  },
+  { backends: NODE_BACKENDS },
+);
+
+spec(
+  'metric losses',
+  'tripletMarginLoss in many anchor blocks (blockElements) equals one block and a float64 reference, value and gradient',
+  async (ctx) => {
+    const rows = seededRows(24, 6, 23);
+    const labels = rows.map((_, i) => i % 5);
+    const rel = ctx.halfPrecision ? 2e-2 : 1e-4;
+    // 2000 elements: 2 blocks of 20 anchors with host labels (k = 4), 8 of 3 without (webgpu: k = N).
+    for (const mining of ['all', 'semiHard'] as const) {
+      await scope(async () => {
+        const y = tf.tensor1d(labels, 'int32');
+        const x = tf.tensor2d(rows);
+        const one = losses.tripletMarginLoss({ margin: 0.2, mining });
+        const many = losses.tripletMarginLoss({ margin: 0.2, mining, blockElements: 2000 });
+        const f = (loss: losses.LossFunction) => (e: tf.Tensor) => tf.mean(loss(y, e));
+        const expected = await values(f(one)(x));
+        assert(expected[0]! > 0, `${mining}: the reference batch has no positive triplet`);
+        const blocked = await values(f(many)(x));
+        if (mining === 'all') {
+          const reference = tripletAllReference(rows, labels, 0.2);
+          await expectClose(blocked, reference, { rtol: rel, atol: rel }, 'blocked value against float64');
+        }
+        await expectClose(blocked, expected, { rtol: rel, atol: rel }, `${mining}: blocked value`);
+        const g1 = await values(tf.grad(f(one))(x));
+        await expectClose(tf.grad(f(many))(x), g1, { rtol: rel, atol: rel * 1e-2 }, `${mining}: blocked gradient`);
+      });
+    }
   },
 );
 

@@ -22,7 +22,7 @@ spec(
     const ys = tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10).toFloat();
     const counts: number[] = [];
     const history = await model.fit(xs, ys, {
-      epochs: 8,
+      epochs: 4,
       batchSize: 50,
       shuffle: false,
       verbose: 0,
