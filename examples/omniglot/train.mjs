@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
 import { pairCosines, resumable, useBackend } from '../shared.mjs';
-import { randomAffine, rotateInk } from './augment.mjs';
+import { AFFINE, randomAffine, rotateInk } from './augment.mjs';
 import { embedInks } from './embed.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     lr: { type: 'string' },
     batch: { type: 'string' },
     augment: { type: 'string', default: 'true' },
+    affine: { type: 'string' },
     dropout: { type: 'string', default: '0.2' },
     width: { type: 'string' },
     size: { type: 'string', default: '28' },
@@ -135,6 +136,11 @@ if (!(strokeRate >= 0 && strokeRate <= 1))
 const dropout = Number(args.dropout);
 if (!(dropout >= 0 && dropout < 1)) fail(`--dropout must be in [0, 1) (got ${JSON.stringify(args.dropout)})`);
 const augment = flag('augment', args.augment);
+// The strength of the affine distortion: every range of augment.mjs's AFFINE times this factor.
+const affineFactor = Number(args.affine ?? preset.affine ?? 1);
+if (!(affineFactor >= 0 && affineFactor <= 2))
+  fail(`--affine must be a factor in [0, 2] (got ${JSON.stringify(args.affine)})`);
+const affineRanges = Object.fromEntries(Object.entries(AFFINE).map(([k, v]) => [k, v * affineFactor]));
 const scale = args.scale === undefined ? undefined : positive('scale', args.scale);
 const margin = args.margin === undefined ? undefined : Number(args.margin);
 if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a number (got ${args.margin})`);
@@ -323,7 +329,7 @@ async function train(headName, split, seed) {
             ink = renderStrokes(s.strokes, size, rand);
             if (s.rotation > 0) ink = rotateInk(ink, size, s.rotation % 4, s.rotation >= 4);
           }
-          if (augment) randomAffine(ink, x.subarray(i * pixels, (i + 1) * pixels), size, rand);
+          if (augment) randomAffine(ink, x.subarray(i * pixels, (i + 1) * pixels), size, rand, affineRanges);
           else x.set(ink, i * pixels);
           label[i] = s.label;
         }
@@ -462,7 +468,7 @@ console.log(
 console.log(
   `preset ${presetName}: width ${width}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
-    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? 'random affine augmentation' : 'no augmentation'}` +
+    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
     `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}`,
 );
