@@ -88,7 +88,9 @@ const STAGES = {
     // insightface's optimiser: SGD with momentum 0.9 at lr 0.1, weight decay 5e-4, cosine decay.
     ['sgd', `${D4} --heads softmax,arcface --optimizer sgd --lr 0.1 --wd 5e-4`],
     // Half the affine ranges (Koch et al. shift ±2 px of 105, this example ±2 of 28, every component
-    // always on): the margin head's training loss stays above ln C at 10 epochs.
+    // always on): the margin head's training loss stays above ln C at 10 epochs. Stopped after two
+    // softmax trainings, both worse (18.6 and 14.4% against 17.4 and 11.3%; log in
+    // docs/recipe-study-screen3-affine.log), so it has no table row.
     ['affine0.5', `${D4} --heads softmax,arcface --affine 0.5`],
   ],
   // insightface's optimiser (screen3's best) on the development protocol: seeds 1001 and 2001 trained
