@@ -18,9 +18,12 @@ const { values: args, positionals } = parseArgs({
   options: { only: { type: 'string' }, table: { type: 'boolean', default: false } },
 });
 
-// The screen fixes --tta 1 and --strokes 0 (the levers it tests separately) whatever the preset says.
-const H3 = '--heads softmax,arcface,cosface --tta 1';
+// The screen fixes --tta 1 (a lever it tests separately) whatever the preset says, and spells out the
+// recipe of its day (width 16, 20 epochs, Adam 3e-3).
+const H3 = '--heads softmax,arcface,cosface --tta 1 --width 16 --epochs 20 --optimizer adam --lr 3e-3 --wd 0';
 const D4 = '--preset default --splits 4 --seeds 1 --dev-runs 30';
+// The default preset's optimiser until the fourth stage (dev4) chose SGD: spelled out since.
+const ADAM = '--optimizer adam --lr 3e-3 --wd 0';
 /**
  * Stages: name → [config name, flags, {pairWith, merge, trained, from, file}?]. Each adds one lever to the
  * previous best (see the docs).
@@ -39,7 +42,10 @@ const STAGES = {
   // 30 runs per held-out alphabet; paired Δ against softmax.
   // (The preset of that day: width 16, 16 epochs; spelled out, as the default preset has changed since.)
   dev: [
-    ['default', '--preset default --width 16 --epochs 16 --heads softmax,arcface --splits 4 --seeds 3 --dev-runs 30'],
+    [
+      'default',
+      `--preset default --width 16 --epochs 16 --heads softmax,arcface --splits 4 --seeds 3 --dev-runs 30 ${ADAM}`,
+    ],
   ],
   // Second screen, from the default preset of the first study (×4 rotations, width 16, 16 epochs,
   // 5 shifts; the flags spell out what has changed since): one lever at a time at about the same cost
@@ -47,18 +53,18 @@ const STAGES = {
   // 'default' row is the dev stage's seed-1 trainings (the same command with --seeds 1; copied, not
   // re-run). Configurations without softmax pair with the softmax of `pairWith` (else 'default').
   screen2: [
-    ['default', `${D4} --heads softmax,arcface --width 16 --epochs 16`],
-    ['w32e10', `${D4} --heads softmax,arcface --width 32 --epochs 10`],
-    ['rot8e8', `${D4} --heads softmax,arcface --width 16 --rotations 8 --epochs 8`],
+    ['default', `${D4} --heads softmax,arcface --width 16 --epochs 16 ${ADAM}`],
+    ['w32e10', `${D4} --heads softmax,arcface --width 32 --epochs 10 ${ADAM}`],
+    ['rot8e8', `${D4} --heads softmax,arcface --width 16 --rotations 8 --epochs 8 ${ADAM}`],
     // ArcFace's margin on the wider backbone (its loss stayed above ln C at m 0.5: the margin is not met).
-    ['w32e10-m0.3', `${D4} --heads arcface --width 32 --epochs 10 --margin 0.3`, { pairWith: 'w32e10' }],
+    ['w32e10-m0.3', `${D4} --heads arcface --width 32 --epochs 10 --margin 0.3 ${ADAM}`, { pairWith: 'w32e10' }],
   ],
   // The default preset chosen from screen2 (width 32, 10 epochs) on the development protocol: 4 splits
   // × 3 seeds. Seed 1 is screen2's w32e10 (the same command); seeds 1001 and 2001 are trained here.
   dev2: [
     [
       'default',
-      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30',
+      `--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 ${ADAM}`,
       { merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
     ],
   ],
@@ -68,37 +74,37 @@ const STAGES = {
   heads2: [
     [
       'w32e10',
-      `${D4} --heads softmax,arcface`,
+      `${D4} --heads softmax,arcface ${ADAM}`,
       { trained: false, merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
     ],
-    ['adacos', `${D4} --heads adacos`, { pairWith: 'screen2/w32e10' }],
-    ['cosface', `${D4} --heads cosface`, { pairWith: 'screen2/w32e10' }],
-    ['lsoftmax', `${D4} --heads lsoftmax`, { pairWith: 'screen2/w32e10' }],
+    ['adacos', `${D4} --heads adacos ${ADAM}`, { pairWith: 'screen2/w32e10' }],
+    ['cosface', `${D4} --heads cosface ${ADAM}`, { pairWith: 'screen2/w32e10' }],
+    ['lsoftmax', `${D4} --heads lsoftmax ${ADAM}`, { pairWith: 'screen2/w32e10' }],
   ],
   // Third screen, from the width-32 default: the optimiser levers insightface trains with, at the same
   // cost, on 4 splits × seed 1, softmax and ArcFace each (compare with screen2's w32e10 on the same runs).
   screen3: [
     [
       'w32e10',
-      `${D4} --heads softmax,arcface`,
+      `${D4} --heads softmax,arcface ${ADAM}`,
       { trained: false, merge: { softmax: 'screen2/w32e10', arcface: 'screen2/w32e10' } },
     ],
     // L2 weight decay on the backbone's kernels (insightface: 5e-4) with Adam.
-    ['wd5e-4', `${D4} --heads softmax,arcface --wd 5e-4`],
+    ['wd5e-4', `${D4} --heads softmax,arcface --optimizer adam --lr 3e-3 --wd 5e-4`],
     // insightface's optimiser: SGD with momentum 0.9 at lr 0.1, weight decay 5e-4, cosine decay.
     ['sgd', `${D4} --heads softmax,arcface --optimizer sgd --lr 0.1 --wd 5e-4`],
     // Half the affine ranges (Koch et al. shift ±2 px of 105, this example ±2 of 28, every component
     // always on): the margin head's training loss stays above ln C at 10 epochs. Stopped after two
     // softmax trainings, both worse (18.6 and 14.4% against 17.4 and 11.3%; log in
     // docs/recipe-study-screen3-affine.log), so it has no table row.
-    ['affine0.5', `${D4} --heads softmax,arcface --affine 0.5`],
+    ['affine0.5', `${D4} --heads softmax,arcface --affine 0.5 ${ADAM}`],
   ],
   // insightface's optimiser (screen3's best) on the development protocol: seeds 1001 and 2001 trained
   // here, seed 1 from screen3; beside the Adam default's 3 seeds (dev2), same splits and runs.
   dev4: [
     [
       'adam',
-      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30',
+      `--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 ${ADAM}`,
       {
         trained: false,
         from: 'dev2',
@@ -117,13 +123,13 @@ const STAGES = {
   pair: [
     [
       'default',
-      '--preset default --width 16 --epochs 16 --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30',
+      `--preset default --width 16 --epochs 16 --heads softmax,triplet,multisimilarity,supcon,proxyanchor --splits 4 --seeds 1 --dev-runs 30 ${ADAM}`,
     ],
     // The triplet loss over all triplets (semi-hard mining's loss reached 0 in 'default'); its Δ is
     // paired with 'default''s softmax trainings (same splits, seeds and runs).
     [
       'triplet-all',
-      '--preset default --width 16 --epochs 16 --heads triplet --triplet-mining all --splits 4 --seeds 1 --dev-runs 30',
+      `--preset default --width 16 --epochs 16 --heads triplet --triplet-mining all --splits 4 --seeds 1 --dev-runs 30 ${ADAM}`,
     ],
   ],
 };

@@ -345,7 +345,7 @@ async function train(headName, split, seed) {
       }
     }
   });
-  // insightface trains with SGD + momentum 0.9 at lr 0.1; Adam is this example's default.
+  // The default preset: insightface's SGD + momentum 0.9 at lr 0.1 (--optimizer adam for Adam).
   const optimizer = optimizerName === 'sgd' ? tf.train.momentum(learningRate, 0.9) : tf.train.adam(learningRate);
   built.model.compile({
     optimizer,
