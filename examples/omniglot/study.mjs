@@ -118,6 +118,27 @@ const STAGES = {
       { merge: { softmax: 'screen3/sgd', arcface: 'screen3/sgd' } },
     ],
   ],
+  // Fourth screen, from the SGD default: stronger affine distortions (half the ranges was worse in
+  // screen3), 4 splits × seed 1, softmax and ArcFace; the default's seed-1 trainings (screen3's sgd, the
+  // same command without --affine) shown beside it.
+  screen4: [
+    ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+    ['affine1.5', `${D4} --heads softmax,arcface --affine 1.5`],
+  ],
+  // The other headline heads with the SGD default (their head-table settings), 4 splits × seed 1, each
+  // paired with the default's seed-1 softmax (screen3's sgd, the same command and runs).
+  heads3: [
+    ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+    ['cosface', `${D4} --heads cosface`, { pairWith: 'screen3/sgd' }],
+    ['adacos', `${D4} --heads adacos`, { pairWith: 'screen3/sgd' }],
+    ['lsoftmax', `${D4} --heads lsoftmax`, { pairWith: 'screen3/sgd' }],
+  ],
+  // The full preset (the default for 40 epochs) on the first 2 development splits × seed 1, softmax and
+  // ArcFace (about 9 minutes per training); the default's seed-1 trainings (screen3's sgd) beside it.
+  full: [
+    ['full', '--preset full --splits 2 --seeds 1 --dev-runs 30 --heads softmax,arcface'],
+    ['default', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
