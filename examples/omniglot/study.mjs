@@ -133,10 +133,10 @@ const STAGES = {
     ['adacos', `${D4} --heads adacos`, { pairWith: 'screen3/sgd' }],
     ['lsoftmax', `${D4} --heads lsoftmax`, { pairWith: 'screen3/sgd' }],
   ],
-  // The full preset (the default for 40 epochs) on the first 2 development splits × seed 1, softmax and
+  // The full preset (the default for 40 epochs) on the 4 development splits × seed 1, softmax and
   // ArcFace (about 9 minutes per training); the default's seed-1 trainings (screen3's sgd) beside it.
   full: [
-    ['full', '--preset full --splits 2 --seeds 1 --dev-runs 30 --heads softmax,arcface'],
+    ['full', '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads softmax,arcface'],
     ['default', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
   ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
