@@ -133,6 +133,11 @@ const STAGES = {
     ['adacos', `${D4} --heads adacos`, { pairWith: 'screen3/sgd' }],
     ['lsoftmax', `${D4} --heads lsoftmax`, { pairWith: 'screen3/sgd' }],
   ],
+  // The cheap end of the error–cost curve: the SGD default for 5 epochs instead of 10, 4 splits × seed 1.
+  cost: [
+    ['ep5', `${D4} --heads softmax,arcface --epochs 5`],
+    ['default', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+  ],
   // The full preset (the default for 40 epochs) on the 4 development splits × seed 1, softmax and
   // ArcFace (about 9 minutes per training); the default's seed-1 trainings (screen3's sgd) beside it.
   full: [

@@ -1,0 +1,192 @@
+// The recipe study's error–cost curve (docs/omniglot-benchmark.md, "The error–cost curve"): every
+// recipe measured on the development protocol (all 4 splits, 30 runs per held-out alphabet), one-shot
+// error against the cost of one training, per head. Reads the study's results
+// (docs/recipe-study/<stage>/<config>.json); trains nothing.
+//
+//   node examples/omniglot/curve.mjs     # writes docs/images/omniglot-error-cost.{svg,png} and
+//                                        # docs/recipe-study/curve.md
+//
+// Cost is the training's work in seconds on this 2-core machine with the fast path, alone:
+// training images × epochs × the measured time per image at the backbone's width (`estimateSeconds`,
+// presets.mjs). Measured wall-clock seconds are printed beside it: most trainings of the study ran beside
+// test suites, so their clocks are inflated by up to 2×, not by the recipe.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { render } from './figures.mjs';
+import { AUTO_SPLITS, loadOmniglot, splitAlphabets } from './omniglot.mjs';
+import { estimateSeconds } from './presets.mjs';
+import { meanStd } from './report.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..', '..');
+const studyDir = path.join(root, 'docs', 'recipe-study');
+
+/**
+ * The recipes of the curve, in the order they were tried: each pools the trainings of the study files
+ * that ran the same command (other seeds, other heads). `epochs`, `width` and `rotations` give the cost.
+ */
+const RECIPES = [
+  {
+    label: 'first default: w16, 16 ep, Adam',
+    sources: ['dev/default'],
+    epochs: 16,
+    width: 16,
+    rotations: 4,
+  },
+  { label: '×8 ids, w16, 8 ep, Adam', sources: ['screen2/rot8e8'], epochs: 8, width: 16, rotations: 8 },
+  {
+    label: 'w32, 10 ep, Adam',
+    sources: ['screen2/w32e10', 'dev2/default', 'heads2/adacos', 'heads2/cosface', 'heads2/lsoftmax'],
+    epochs: 10,
+    width: 32,
+    rotations: 4,
+  },
+  { label: 'w32, 10 ep, Adam + L2', sources: ['screen3/wd5e-4'], epochs: 10, width: 32, rotations: 4 },
+  {
+    label: 'default: w32, 10 ep, SGD',
+    sources: ['screen3/sgd', 'dev4/sgd', 'heads3/cosface', 'heads3/adacos', 'heads3/lsoftmax'],
+    epochs: 10,
+    width: 32,
+    rotations: 4,
+  },
+  { label: 'default, affine ×1.5', sources: ['screen4/affine1.5'], epochs: 10, width: 32, rotations: 4 },
+  { label: 'default for 5 ep', sources: ['cost/ep5'], epochs: 5, width: 32, rotations: 4, curve: '5 epochs' },
+  { label: 'full: w32, 40 ep, SGD', sources: ['full/full'], epochs: 40, width: 32, rotations: 4, curve: '40 (full)' },
+];
+// The default preset is the curve's middle point.
+RECIPES.find((r) => r.label.startsWith('default:')).curve = '10 (default)';
+
+const HEAD_NAMES = {
+  softmax: 'softmax',
+  arcface: 'ArcFace',
+  cosface: 'CosFace',
+  adacos: 'AdaCos',
+  lsoftmax: 'L-Softmax',
+};
+
+/** Training images of each development split: its characters × 20 drawers (the data's own count). */
+function trainingImagesPerSplit() {
+  const alphabets = loadOmniglot();
+  return AUTO_SPLITS.map((holdout) =>
+    splitAlphabets(alphabets, holdout).train.reduce(
+      (n, a) => n + a.characters.reduce((m, c) => m + c.drawings.length, 0),
+      0,
+    ),
+  );
+}
+
+/** Every training of a recipe, per head: {split, seed, error, seconds}; errors on the file's own runs. */
+function trainingsOf(sources) {
+  const byHead = {};
+  for (const source of sources) {
+    const file = path.join(studyDir, `${source}.json`);
+    if (!existsSync(file)) continue;
+    const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
+    if (splits.length !== AUTO_SPLITS.length) throw new Error(`${source}: not on all ${AUTO_SPLITS.length} splits`);
+    for (const [head, r] of Object.entries(results)) {
+      for (const t of r.trainings) {
+        (byHead[head] ??= []).push({
+          split: t.split,
+          seed: t.seed,
+          error: meanStd(t.oneShot[splits[t.split].tableSet]).mean,
+          seconds: t.seconds,
+        });
+      }
+    }
+  }
+  return byHead;
+}
+
+const imagesPerSplit = trainingImagesPerSplit();
+const points = [];
+for (const recipe of RECIPES) {
+  const cost = meanStd(
+    imagesPerSplit.map((n) =>
+      estimateSeconds({ images: n * recipe.rotations, epochs: recipe.epochs, width: recipe.width }),
+    ),
+  ).mean;
+  for (const [head, trainings] of Object.entries(trainingsOf(recipe.sources))) {
+    if (!(head in HEAD_NAMES)) continue;
+    // The protocol's error of one seed is the mean over the 4 splits; only seeds with all 4 count.
+    const bySeed = new Map();
+    for (const t of trainings) bySeed.set(t.seed, [...(bySeed.get(t.seed) ?? []), t]);
+    const perSeed = [...bySeed.values()]
+      .filter((ts) => new Set(ts.map((t) => t.split)).size === AUTO_SPLITS.length)
+      .map((ts) => meanStd(ts.map((t) => t.error)).mean);
+    if (perSeed.length === 0) continue;
+    const { mean, std } = meanStd(perSeed);
+    const clock = trainings.map((t) => t.seconds).sort((a, b) => a - b);
+    points.push({
+      recipe: recipe.label,
+      curve: recipe.curve ?? null,
+      head: HEAD_NAMES[head],
+      cost: Math.round(cost),
+      error: 100 * mean,
+      low: 100 * (mean - std),
+      high: 100 * (mean + std),
+      seeds: perSeed.length,
+      clockMedian: Math.round(clock[Math.floor(clock.length / 2)]),
+    });
+  }
+}
+
+const lines = [
+  '| recipe | head | one-shot error % (mean ± std over seeds of the 4-split mean) | seeds | cost, s / training | measured s / training (median) |',
+  '| --- | --- | ---: | ---: | ---: | ---: |',
+  ...points.map(
+    (p) =>
+      `| ${p.recipe} | ${p.head} | ${p.error.toFixed(1)}${p.seeds > 1 ? ` ± ${((p.high - p.low) / 2).toFixed(1)}` : ''} | ${p.seeds} | ${p.cost} | ${p.clockMedian} |`,
+  ),
+];
+writeFileSync(path.join(studyDir, 'curve.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
+
+// The figure: the default recipe (SGD, width 32, ×4 identities, 5 shifts) at 5, 10 and 40 epochs, a
+// line per head; the recipes compared at equal cost are in the table only (they overlap at one cost).
+const curvePoints = points.filter((p) => p.curve !== null);
+const x = {
+  field: 'cost',
+  type: 'quantitative',
+  title: 'cost of one training (s on 2 cores, fast path; log scale)',
+  scale: { type: 'log', nice: false, domain: [40, 800] },
+};
+const y = {
+  field: 'error',
+  type: 'quantitative',
+  title: '20-way one-shot error, mean of 4 held-out splits (%)',
+  scale: { zero: false },
+};
+const heads = Object.values(HEAD_NAMES);
+const color = { field: 'head', type: 'nominal', sort: heads, title: 'head', scale: { scheme: 'tableau10' } };
+const shape = { field: 'head', type: 'nominal', sort: heads };
+await render(
+  {
+    title: {
+      text: 'Omniglot, default recipe at 5 / 10 / 40 epochs',
+      fontSize: 13,
+    },
+    width: 520,
+    height: 320,
+    data: { values: curvePoints },
+    layer: [
+      {
+        mark: { type: 'line', opacity: 0.7 },
+        transform: [{ filter: "datum.head === 'softmax' || datum.head === 'ArcFace'" }],
+        encoding: { x, y, color },
+      },
+      {
+        mark: { type: 'rule', opacity: 0.6 },
+        transform: [{ filter: 'datum.seeds > 1' }],
+        encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
+      },
+      { mark: { type: 'point', filled: true, size: 70, opacity: 0.9 }, encoding: { x, y, color, shape } },
+      {
+        mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 10, color: '#444' },
+        transform: [{ filter: "datum.head === 'softmax'" }],
+        encoding: { x, y, text: { field: 'curve' } },
+      },
+    ],
+  },
+  path.join(root, 'docs', 'images', 'omniglot-error-cost'),
+);
+console.log('wrote docs/images/omniglot-error-cost.{svg,png} and docs/recipe-study/curve.md');
