@@ -3,8 +3,8 @@
 // error against the cost of one training, per head. Reads the study's results
 // (docs/recipe-study/<stage>/<config>.json); trains nothing.
 //
-//   npm run results:curve               # (node examples/omniglot/curve.mjs) writes docs/images/omniglot-error-cost.{svg,png} and
-//                                        # docs/recipe-study/curve.md
+//   npm run results:curve   # = node examples/omniglot/curve.mjs; writes
+//                           # docs/images/omniglot-error-cost.{svg,png} and docs/recipe-study/curve.md
 //
 // Cost is the training's work in seconds on this 2-core machine with the fast path, alone:
 // training images × epochs × the measured time per image at the backbone's width (`estimateSeconds`,
