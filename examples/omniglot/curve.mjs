@@ -15,7 +15,7 @@ import path from 'node:path';
 import { render } from './figures.mjs';
 import { AUTO_SPLITS, loadOmniglot, splitAlphabets } from './omniglot.mjs';
 import { estimateSeconds } from './presets.mjs';
-import { meanStd } from './report.mjs';
+import { meanStd, trainingsByHead } from './report.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..', '..');
@@ -23,7 +23,8 @@ const studyDir = path.join(root, 'docs', 'recipe-study');
 
 /**
  * The recipes of the curve, in the order they were tried: each pools the trainings of the study files
- * that ran the same command (other seeds, other heads). `epochs`, `width` and `rotations` give the cost.
+ * that ran the same command (other seeds, other heads). `epochs`, `width` and `rotations` give the cost;
+ * `curve` (the point's label) puts the default recipe's epochs on the figure.
  */
 const RECIPES = [
   {
@@ -44,6 +45,7 @@ const RECIPES = [
   { label: 'w32, 10 ep, Adam + L2', sources: ['screen3/wd5e-4'], epochs: 10, width: 32, rotations: 4 },
   {
     label: 'default: w32, 10 ep, SGD',
+    curve: '10 (default)',
     sources: ['screen3/sgd', 'dev4/sgd', 'heads3/cosface', 'heads3/adacos', 'heads3/lsoftmax'],
     epochs: 10,
     width: 32,
@@ -53,8 +55,6 @@ const RECIPES = [
   { label: 'default for 5 ep', sources: ['cost/ep5'], epochs: 5, width: 32, rotations: 4, curve: '5 epochs' },
   { label: 'full: w32, 40 ep, SGD', sources: ['full/full'], epochs: 40, width: 32, rotations: 4, curve: '40 (full)' },
 ];
-// The default preset is the curve's middle point.
-RECIPES.find((r) => r.label.startsWith('default:')).curve = '10 (default)';
 
 const HEAD_NAMES = {
   softmax: 'softmax',
@@ -81,18 +81,10 @@ function trainingsOf(sources) {
   for (const source of sources) {
     const file = path.join(studyDir, `${source}.json`);
     if (!existsSync(file)) continue;
-    const { results, splits } = JSON.parse(readFileSync(file, 'utf8'));
-    if (splits.length !== AUTO_SPLITS.length) throw new Error(`${source}: not on all ${AUTO_SPLITS.length} splits`);
-    for (const [head, r] of Object.entries(results)) {
-      for (const t of r.trainings) {
-        (byHead[head] ??= []).push({
-          split: t.split,
-          seed: t.seed,
-          error: meanStd(t.oneShot[splits[t.split].tableSet]).mean,
-          seconds: t.seconds,
-        });
-      }
-    }
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    if (json.splits.length !== AUTO_SPLITS.length)
+      throw new Error(`${source}: not on all ${AUTO_SPLITS.length} splits`);
+    for (const [head, trainings] of Object.entries(trainingsByHead(json))) (byHead[head] ??= []).push(...trainings);
   }
   return byHead;
 }

@@ -12,6 +12,23 @@ export function meanStd(v) {
   return { mean, std: Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / v.length) };
 }
 
+/**
+ * A results file's trainings per head as {split, seed, error, seconds}: the one-shot error on the runs
+ * folder its split's table reads (`tableSet`), as the recipe study and its curve compare them.
+ */
+export function trainingsByHead({ results, splits }) {
+  const byHead = {};
+  for (const [head, r] of Object.entries(results)) {
+    byHead[head] = r.trainings.map((t) => ({
+      split: t.split,
+      seed: t.seed,
+      error: meanStd(t.oneShot[splits[t.split].tableSet]).mean,
+      seconds: t.seconds,
+    }));
+  }
+  return byHead;
+}
+
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const dec = (v) => v.toFixed(3);
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { meanStd } from './report.mjs';
+import { meanStd, trainingsByHead } from './report.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..', '..');
@@ -203,15 +203,7 @@ function trainingsOf(stageName, name, merge = {}) {
   const { results, splits } = existsSync(file)
     ? JSON.parse(readFileSync(file, 'utf8'))
     : { results: {}, splits: trainingsOf(firstStage, firstName)?.splits ?? [] };
-  const byHead = {};
-  for (const [head, r] of Object.entries(results)) {
-    byHead[head] = r.trainings.map((t) => ({
-      split: t.split,
-      seed: t.seed,
-      error: meanStd(t.oneShot[splits[t.split].tableSet]).mean,
-      seconds: t.seconds,
-    }));
-  }
+  const byHead = trainingsByHead({ results, splits });
   for (const [head, from] of Object.entries(merge)) {
     const [otherStage, otherName] = from.split('/');
     const other = trainingsOf(otherStage, otherName)?.byHead[head] ?? [];
