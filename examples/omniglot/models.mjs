@@ -6,16 +6,18 @@ import { layers, losses } from 'tfjs-margin';
 const init = (seed) => tf.initializers.heNormal({ seed });
 
 /**
- * image [size, size, 1] → embedding [D]. `cnn`: three conv–BN–ReLU–pool blocks of `width`, 2·`width`, 4·`width` filters and insightface's output
+ * image [size, size, 1] → embedding [D]. `cnn`: `depth` (3 or 4) conv–BN–ReLU–pool blocks of `width`, 2·`width`, 4·`width`
+ * (and 4·`width`) filters and insightface's output
  * block (BN → dropout → flatten → FC → BN), so the embedding is batch-normalised as in
  * ArcFace's networks. `mlp`: a dense network for backends without conv filter gradients (wasm).
  */
-export function backbone(kind, { size, width, embeddingSize, dropout, seed, weightDecay = 0 }) {
+export function backbone(kind, { size, width, depth = 3, embeddingSize, dropout, seed, weightDecay = 0 }) {
   const kernelRegularizer = weightDecay > 0 ? tf.regularizers.l2({ l2: weightDecay }) : undefined;
   const image = tf.input({ shape: [size, size, 1], name: 'image' });
   let h = image;
   if (kind === 'cnn') {
-    for (const [i, filters] of [width, 2 * width, 4 * width].entries()) {
+    const blocks = [width, 2 * width, 4 * width, 4 * width].slice(0, depth);
+    for (const [i, filters] of blocks.entries()) {
       h = tf.layers
         .conv2d({
           filters,
@@ -200,10 +202,18 @@ export const HEADS = {
 /** A classifier with the given head on the backbone; `embedder` maps images to embeddings. */
 export function buildModel(
   headName,
-  { backboneKind, size, width, embeddingSize, dropout, numClasses, scale, margin, seed, weightDecay = 0 },
+  { backboneKind, size, width, depth = 3, embeddingSize, dropout, numClasses, scale, margin, seed, weightDecay = 0 },
 ) {
   const spec = HEADS[headName];
-  const { image, embedding } = backbone(backboneKind, { size, width, embeddingSize, dropout, seed, weightDecay });
+  const { image, embedding } = backbone(backboneKind, {
+    size,
+    width,
+    depth,
+    embeddingSize,
+    dropout,
+    seed,
+    weightDecay,
+  });
   if (spec.pair) {
     const embedder = tf.model({ inputs: image, outputs: embedding });
     return { model: embedder, head: null, embedder, spec };

@@ -101,14 +101,37 @@ export function writeRuns(dir, runs) {
 }
 
 /**
- * Error of each run for an embedding function (`embed(images) → Promise<number[][]>`): each test
- * image takes the class of its most similar (cosine) training image.
+ * Rows minus `mean` (the centre the cosine is then taken about).
  */
-export async function oneShotErrors(runs, embed) {
+function centred(rows, mean) {
+  return rows.map((r) => r.map((v, c) => v - mean[c]));
+}
+
+/** The mean of a run's support rows: what `center: 'support'` subtracts. */
+export function supportMean(rows) {
+  const mean = new Array(rows[0].length).fill(0);
+  for (const r of rows) r.forEach((v, c) => (mean[c] += v / rows.length));
+  return mean;
+}
+
+/**
+ * Error of each run for an embedding function (`embed(images) → Promise<number[][]>`): each test
+ * image takes the class of its most similar (cosine) training image. `center: 'support'` takes the
+ * cosine about the mean of the run's training (support) embeddings instead of the origin: what the 20
+ * characters of one alphabet share (its style) is removed before they are compared, using only the
+ * run's labelled images (each query is still labelled on its own).
+ */
+export async function oneShotErrors(runs, embed, { center = 'none' } = {}) {
+  if (center !== 'none' && center !== 'support') throw new Error(`center must be 'none' or 'support' (got ${center})`);
   const errors = [];
   for (const run of runs) {
-    const support = await embed(run.training);
-    const queries = await embed(run.test);
+    let support = await embed(run.training);
+    let queries = await embed(run.test);
+    if (center === 'support') {
+      const mean = supportMean(support);
+      support = centred(support, mean);
+      queries = centred(queries, mean);
+    }
     const supportLabels = support.map((_, i) => i);
     errors.push(metrics.oneShot(support, supportLabels, queries, run.answers).error);
   }

@@ -144,6 +144,15 @@ const STAGES = {
     ['full', '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads softmax,arcface'],
     ['default', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
   ],
+  // Fifth screen, from the SGD default (4 splits × seed 1, softmax and ArcFace): a fourth conv block
+  // (4·width filters at 3×3 → 1×1: +17% of the multiply-adds), and one-shot scoring about the mean of
+  // each run's support embeddings (the same trainings as the default: they are deterministic, so the
+  // centring is paired on the same models); the default's seed-1 trainings (screen3's sgd) beside them.
+  screen5: [
+    ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+    ['center', `${D4} --heads softmax,arcface --center support`, { pairWith: 'screen3/sgd' }],
+    ['depth4', `${D4} --heads softmax,arcface --depth 4`],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

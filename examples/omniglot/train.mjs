@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     affine: { type: 'string' },
     dropout: { type: 'string', default: '0.2' },
     width: { type: 'string' },
+    depth: { type: 'string' },
     size: { type: 'string', default: '28' },
     figures: { type: 'string', default: 'true' },
     preset: { type: 'string', default: 'default' },
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     groups: { type: 'string' },
     'per-class': { type: 'string' },
     tta: { type: 'string' },
+    center: { type: 'string' },
     optimizer: { type: 'string' },
     wd: { type: 'string' },
     'fast-path': { type: 'string', default: 'true' },
@@ -110,6 +112,9 @@ const size = count('size', args.size, 8, 105);
 const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);
 const batchSize = count('batch', args.batch ?? String(preset.batch), 2, 4096);
 const width = count('width', args.width ?? String(preset.width), 1, 512);
+// Conv blocks of the backbone: 3 (28 → 3×3) or 4 (a fourth at 4·width, 3×3 → 1×1).
+const depth = count('depth', args.depth ?? String(preset.depth ?? 3), 3, 4);
+if (depth === 4 && size < 16) fail(`--depth 4 needs --size 16 or more (got ${size})`);
 const learningRate = positive('lr', args.lr ?? String(preset.lr));
 // Each character's rotations by 90°, 180°, 270° (4) and their mirror images (8) as new identities.
 const rotations = count('rotations', args.rotations ?? String(preset.rotations), 1, 8);
@@ -122,6 +127,10 @@ if (batchSize % perClass !== 0 && (groups || headNames.some((h) => HEADS[h].pair
 // Test-time averaging of the embedding over 1, 5 (±1 px in x, y) or 9 (3×3) shifted copies.
 const tta = count('tta', args.tta ?? String(preset.tta), 1, 9);
 if (![1, 5, 9].includes(tta)) fail(`--tta must be 1, 5 or 9 (got ${args.tta})`);
+// One-shot scoring: cosine about the origin, or about the mean of each run's support embeddings.
+const center = args.center ?? preset.center ?? 'none';
+if (!['none', 'support'].includes(center))
+  fail(`--center must be none or support (got ${JSON.stringify(args.center)})`);
 const optimizerName = args.optimizer ?? preset.optimizer;
 if (!['adam', 'sgd'].includes(optimizerName))
   fail(`--optimizer must be adam or sgd (got ${JSON.stringify(args.optimizer)})`);
@@ -281,6 +290,7 @@ async function train(headName, split, seed) {
     backboneKind,
     size,
     width,
+    depth,
     embeddingSize,
     dropout,
     numClasses,
@@ -390,7 +400,7 @@ async function train(headName, split, seed) {
 async function evaluate(model, split, shifts = tta) {
   const embed = embedder(model, shifts);
   const oneShot = {};
-  for (const set of split.sets) oneShot[set.name] = await oneShotErrors(set.runs, embed);
+  for (const set of split.sets) oneShot[set.name] = await oneShotErrors(set.runs, embed, { center });
   if (split.images.length === 0) return { oneShot };
   const e = await embed(split.images);
   const a = split.pairs.a.map((i) => e[i]);
@@ -466,7 +476,7 @@ console.log(
       .join('; '),
 );
 console.log(
-  `preset ${presetName}: width ${width}, ${epochs} epochs, batch ${batchSize}` +
+  `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
@@ -563,11 +573,11 @@ console.log(`\n${table}\n`);
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
   `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
-  `preset ${presetName}, width ${width}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
+  `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}` +
   `${augment ? 'random affine augmentation' : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
-  `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet; verification: ${pairCount} pairs (10 folds)`;
+  `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet${center === 'support' ? ', cosine about the support mean' : ''}; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(
   path.join(out, 'results.md'),

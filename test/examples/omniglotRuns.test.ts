@@ -101,6 +101,20 @@ describe('[examples] Omniglot runs folders', () => {
     expect(probe(base).errors).toEqual([0.25]);
   });
 
+  test("center: 'support' takes the cosine about the run's support mean, whatever the embeddings' offset", () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'test/examples/centerProbe.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out) as { none: number[]; support: number[]; supportShifted: number[]; bad: string };
+    // About the origin, class 1's query is nearer class 0 in angle; about the support mean it is not.
+    expect(r.none).toEqual([0.5]);
+    expect(r.support).toEqual([0]);
+    // A constant added to every embedding moves the support mean with it.
+    expect(r.supportShifted).toEqual([0]);
+    expect(r.bad).toBe("center must be 'none' or 'support' (got train)");
+  });
+
   test('a single run folder can be given directly', () => {
     makeRun(base, 'run07', 3, [1, 2, 0]);
     const r = probe(path.join(base, 'run07'));
