@@ -153,6 +153,24 @@ const STAGES = {
     ['center', `${D4} --heads softmax,arcface --center support`, { pairWith: 'screen3/sgd' }],
     ['depth4', `${D4} --heads softmax,arcface --depth 4`],
   ],
+  // Sixth screen, from the SGD default (4 splits × seed 1, softmax and ArcFace): the training is short
+  // (softmax's last-epoch accuracy 0.84–0.88, ArcFace's loss above ln C), so the regularisers that
+  // slow it — dropout 0.2 before the embedding — and the number of updates — batch 64, twice the
+  // steps at the same epochs — are tried one at a time; the default's seed-1 trainings beside them.
+  screen6: [
+    ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`],
+    ['batch64', `${D4} --heads softmax,arcface --batch 64`],
+  ],
+  // Seventh screen: ArcFace's scale and margin at ~700 identities with the SGD default (4 splits × seed
+  // 1). At s 30, m 0.5 its training loss ends at 8.6–9.2, above ln C = 6.6: the margin is met on few
+  // samples. Each paired with the default's seed-1 softmax (screen3's sgd, the same runs).
+  screen7: [
+    ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
+    ['m0.3', `${D4} --heads arcface --margin 0.3`, { pairWith: 'screen3/sgd' }],
+    ['s16', `${D4} --heads arcface --scale 16`, { pairWith: 'screen3/sgd' }],
+    ['s64', `${D4} --heads arcface --scale 64`, { pairWith: 'screen3/sgd' }],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
