@@ -150,8 +150,8 @@ const STAGES = {
   // centring is paired on the same models); the default's seed-1 trainings (screen3's sgd) beside them.
   screen5: [
     ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
-    ['center', `${D4} --heads softmax,arcface --center support`, { pairWith: 'screen3/sgd' }],
-    ['depth4', `${D4} --heads softmax,arcface --depth 4`],
+    ['center', `${D4} --heads softmax,arcface --center support`, { against: 'screen3/sgd' }],
+    ['depth4', `${D4} --heads softmax,arcface --depth 4`, { against: 'screen3/sgd' }],
   ],
   // Sixth screen, from the SGD default (4 splits × seed 1, softmax and ArcFace): the training is short
   // (softmax's last-epoch accuracy 0.84–0.88, ArcFace's loss above ln C), so the regularisers that
@@ -159,17 +159,31 @@ const STAGES = {
   // steps at the same epochs — are tried one at a time; the default's seed-1 trainings beside them.
   screen6: [
     ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
-    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`],
-    ['batch64', `${D4} --heads softmax,arcface --batch 64`],
+    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`, { against: 'screen3/sgd' }],
+    ['batch64', `${D4} --heads softmax,arcface --batch 64`, { against: 'screen3/sgd' }],
+  ],
+  // No dropout (the sixth screen's best for ArcFace) on the development protocol: seeds 1001 and 2001
+  // trained here, seed 1 from screen6; beside the SGD default's 3 seeds (dev4), same splits and runs.
+  dev5: [
+    [
+      'sgd',
+      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30',
+      { trained: false, from: 'dev4', file: 'sgd', merge: { softmax: 'screen3/sgd', arcface: 'screen3/sgd' } },
+    ],
+    [
+      'dropout0',
+      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0',
+      { merge: { softmax: 'screen6/dropout0', arcface: 'screen6/dropout0' }, against: 'dev4/sgd' },
+    ],
   ],
   // Seventh screen: ArcFace's scale and margin at ~700 identities with the SGD default (4 splits × seed
   // 1). At s 30, m 0.5 its training loss ends at 8.6–9.2, above ln C = 6.6: the margin is met on few
   // samples. Each paired with the default's seed-1 softmax (screen3's sgd, the same runs).
   screen7: [
     ['sgd', `${D4} --heads softmax,arcface`, { trained: false, from: 'screen3', file: 'sgd' }],
-    ['m0.3', `${D4} --heads arcface --margin 0.3`, { pairWith: 'screen3/sgd' }],
-    ['s16', `${D4} --heads arcface --scale 16`, { pairWith: 'screen3/sgd' }],
-    ['s64', `${D4} --heads arcface --scale 64`, { pairWith: 'screen3/sgd' }],
+    ['m0.3', `${D4} --heads arcface --margin 0.3`, { pairWith: 'screen3/sgd', against: 'screen3/sgd' }],
+    ['s16', `${D4} --heads arcface --scale 16`, { pairWith: 'screen3/sgd', against: 'screen3/sgd' }],
+    ['s64', `${D4} --heads arcface --scale 64`, { pairWith: 'screen3/sgd', against: 'screen3/sgd' }],
   ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
@@ -244,10 +258,26 @@ function mergeOf(stageName, name) {
   return STAGES[stageName]?.find(([n]) => n === name)?.[2]?.merge ?? {};
 }
 
-/** The table of every finished configuration of the stage. */
+/** `errors` − `reference` paired by split and seed, as "±mean ± std (better/all, n tied)" in points. */
+function pairedDelta(trainings, reference) {
+  const base = new Map(reference.map((t) => [`${t.split}/${t.seed}`, t.error]));
+  const diffs = trainings.map((t) => t.error - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
+  if (diffs.length === 0) return '–';
+  const d = meanStd(diffs);
+  // Errors are counts over the same runs: equal counts differ by float rounding only.
+  const better = diffs.filter((x) => x < -1e-9).length;
+  const ties = diffs.filter((x) => Math.abs(x) <= 1e-9).length;
+  return `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${better}/${diffs.length}${ties > 0 ? `, ${ties} tied` : ''})`;
+}
+
+/**
+ * The table of every finished configuration of the stage; below it, for configurations with `against`
+ * ('stage/config'), each head's paired Δ against the same head there: the lever's own effect.
+ */
 function table() {
   const rows = [];
-  for (const [name, flags, { pairWith, merge, from, file } = {}] of STAGES[stage]) {
+  const leverRows = [];
+  for (const [name, flags, { pairWith, merge, from, file, against } = {}] of STAGES[stage]) {
     // `from`/`file`: a configuration trained by another stage (its file there), shown for comparison.
     const own = trainingsOf(from ?? stage, file ?? name, merge);
     if (own === null) continue;
@@ -258,21 +288,17 @@ function table() {
       : [stage, pairWith ?? STAGES[stage][0][0]];
     const softmax =
       own.byHead.softmax ?? trainingsOf(pairStage, pairName, mergeOf(pairStage, pairName))?.byHead.softmax ?? [];
-    const base = new Map(softmax.map((t) => [`${t.split}/${t.seed}`, t.error]));
+    const [againstStage, againstName] = against?.split('/') ?? [];
+    const reference = against ? trainingsOf(againstStage, againstName, mergeOf(againstStage, againstName)) : null;
     for (const [head, trainings] of Object.entries(own.byHead)) {
       // Splits differ far more than seeds: the error per split (mean over its seeds), then the mean.
       const perSplit = own.splits.map((_, si) => trainings.filter((t) => t.split === si).map((t) => t.error));
       const splitText = perSplit.map((e) => (e.length ? (100 * meanStd(e).mean).toFixed(1) : '–')).join(' / ');
       const { mean } = meanStd(trainings.map((t) => t.error));
-      const diffs = trainings.map((t) => t.error - base.get(`${t.split}/${t.seed}`)).filter(Number.isFinite);
-      const d = meanStd(diffs);
-      // Errors are counts over the same runs: equal counts differ by float rounding only.
-      const better = diffs.filter((x) => x < -1e-9).length;
-      const ties = diffs.filter((x) => Math.abs(x) <= 1e-9).length;
-      const delta =
-        head === 'softmax' || diffs.length === 0
-          ? '–'
-          : `${d.mean > 0 ? '+' : ''}${(100 * d.mean).toFixed(1)} ± ${(100 * d.std).toFixed(1)} (${better}/${diffs.length}${ties > 0 ? `, ${ties} tied` : ''})`;
+      const delta = head === 'softmax' ? '–' : pairedDelta(trainings, softmax);
+      if (reference?.byHead[head]) {
+        leverRows.push(`| ${name} | ${head} | ${pairedDelta(trainings, reference.byHead[head])} |`);
+      }
       const secs = meanStd(trainings.map((t) => t.seconds)).mean;
       const shown = flags.replace(H3, '').trim();
       rows.push(
@@ -284,6 +310,14 @@ function table() {
     '| config | head | one-shot error % per split | mean | Δ vs softmax, points (better/all) | trainings | s / training | flags |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
+    ...(leverRows.length === 0
+      ? []
+      : [
+          '',
+          '| config | head | Δ vs the same head of `against`, points (better/all) |',
+          '| --- | --- | ---: |',
+          ...leverRows,
+        ]),
   ].join('\n');
 }
 
