@@ -54,6 +54,8 @@ const trainArgs = [
   '3e-3',
   '--wd',
   '0',
+  '--dropout',
+  '0.2',
   '--dev-runs',
   '10',
   '--figures',

@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string' },
     augment: { type: 'string', default: 'true' },
     affine: { type: 'string' },
-    dropout: { type: 'string', default: '0.2' },
+    dropout: { type: 'string' },
     width: { type: 'string' },
     depth: { type: 'string' },
     size: { type: 'string', default: '28' },
@@ -142,7 +142,7 @@ const useFastPath = flag('fast-path', args['fast-path']);
 const strokeRate = Number(args.strokes ?? preset.strokes ?? 0);
 if (!(strokeRate >= 0 && strokeRate <= 1))
   fail(`--strokes must be a fraction in [0, 1] (got ${JSON.stringify(args.strokes)})`);
-const dropout = Number(args.dropout);
+const dropout = Number(args.dropout ?? preset.dropout);
 if (!(dropout >= 0 && dropout < 1)) fail(`--dropout must be in [0, 1) (got ${JSON.stringify(args.dropout)})`);
 const augment = flag('augment', args.augment);
 // The strength of the affine distortion: every range of augment.mjs's AFFINE times this factor.
