@@ -181,7 +181,7 @@ const shape = { field: 'head', type: 'nominal', sort: heads };
 await render(
   {
     title: {
-      text: 'Omniglot, the SGD recipe at 5 / 10 / 40 epochs, and the default without dropout',
+      text: 'Omniglot: the SGD recipe at 5 / 10 / 40 epochs (filled), the default without dropout (hollow)',
       fontSize: 13,
     },
     width: 520,
@@ -193,7 +193,17 @@ await render(
         transform: [{ filter: "datum.line && (datum.head === 'softmax' || datum.head === 'ArcFace')" }],
         encoding: { x, y, color },
       },
-      { mark: { type: 'point', filled: true, size: 70, opacity: 0.9 }, encoding: { x, y, color, shape } },
+      {
+        mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
+        transform: [{ filter: 'datum.line' }],
+        encoding: { x, y, color, shape },
+      },
+      // The default since dev5 (no dropout): hollow, beside the filled SGD recipe with dropout 0.2.
+      {
+        mark: { type: 'point', filled: false, size: 80, strokeWidth: 2, opacity: 0.9 },
+        transform: [{ filter: '!datum.line' }],
+        encoding: { x, y, color, shape },
+      },
       {
         mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 10, color: '#444' },
         transform: [{ filter: "datum.line && datum.head === 'softmax'" }],
