@@ -476,7 +476,7 @@ console.log(
       .join('; '),
 );
 console.log(
-  `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${epochs} epochs, batch ${batchSize}` +
+  `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
@@ -573,7 +573,7 @@ console.log(`\n${table}\n`);
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
   `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
-  `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
+  `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}` +
   `${augment ? 'random affine augmentation' : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
