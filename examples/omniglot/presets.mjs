@@ -42,7 +42,7 @@ export const PRESETS = {
     headline: ['softmax', 'cosface', 'arcface'],
   },
   default: DEFAULT,
-  // Dropout 0.2 as measured (the full stage); none at 40 epochs was not measured.
+  // Dropout 0.2: at 40 epochs ArcFace erred 0.5 points more without it (full0, docs/omniglot-benchmark.md).
   full: { ...DEFAULT, epochs: 40, dropout: 0.2 },
 };
 
