@@ -100,15 +100,13 @@ export function writeRuns(dir, runs) {
   });
 }
 
-/**
- * Rows minus `mean` (the centre the cosine is then taken about).
- */
+/** Rows minus `mean` (the centre the cosine is then taken about). */
 function centred(rows, mean) {
   return rows.map((r) => r.map((v, c) => v - mean[c]));
 }
 
 /** The mean of a run's support rows: what `center: 'support'` subtracts. */
-export function supportMean(rows) {
+function supportMean(rows) {
   const mean = new Array(rows[0].length).fill(0);
   for (const r of rows) r.forEach((v, c) => (mean[c] += v / rows.length));
   return mean;
