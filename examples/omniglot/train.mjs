@@ -60,6 +60,7 @@ const { values: args } = parseArgs({
     groups: { type: 'string' },
     'per-class': { type: 'string' },
     tta: { type: 'string' },
+    views: { type: 'string' },
     center: { type: 'string' },
     optimizer: { type: 'string' },
     wd: { type: 'string' },
@@ -127,6 +128,10 @@ if (batchSize % perClass !== 0 && (groups || headNames.some((h) => HEADS[h].pair
 // Test-time averaging of the embedding over 1, 5 (±1 px in x, y) or 9 (3×3) shifted copies.
 const tta = count('tta', args.tta ?? String(preset.tta), 1, 9);
 if (![1, 5, 9].includes(tta)) fail(`--tta must be 1, 5 or 9 (got ${args.tta})`);
+// Test-time views: the image only, its 4 quarter turns, or those and their 8 mirror images, each
+// embedded (with the shifts) and concatenated — for models trained with rotations as identities.
+const views = count('views', args.views ?? String(preset.views ?? 1), 1, 8);
+if (![1, 4, 8].includes(views)) fail(`--views must be 1, 4 or 8 (got ${args.views})`);
 // One-shot scoring: cosine about the origin, or about the mean of each run's support embeddings.
 const center = args.center ?? preset.center ?? 'none';
 if (!['none', 'support'].includes(center))
@@ -198,8 +203,8 @@ function holdouts() {
   return [args.holdout.split(',')];
 }
 
-function embedder(model, shifts = tta) {
-  return (images) => embedInks(model, images, { size, shifts });
+function embedder(model, shifts = tta, nViews = views) {
+  return (images) => embedInks(model, images, { size, shifts, views: nViews });
 }
 
 /** What a split tests on: its one-shot runs (written in the public layout and read back), pairs and images. */
@@ -397,8 +402,8 @@ async function train(headName, split, seed) {
 }
 
 /** One-shot error per runs folder, verification and retrieval on the held-out images. */
-async function evaluate(model, split, shifts = tta) {
-  const embed = embedder(model, shifts);
+async function evaluate(model, split, shifts = tta, nViews = views) {
+  const embed = embedder(model, shifts, nViews);
   const oneShot = {};
   for (const set of split.sets) oneShot[set.name] = await oneShotErrors(set.runs, embed, { center });
   if (split.images.length === 0) return { oneShot };
@@ -455,7 +460,8 @@ if (args.load) {
     const ways = Object.fromEntries(split.sets.map((s) => [s.name, s.runs[0].training.length]));
     // A saved model is judged with the test-time shifts it was trained for, unless --tta says otherwise.
     const shifts = args.tta === undefined ? (meta.tta ?? 1) : tta;
-    results[head] = { trainings: [await evaluate(model, split, shifts)], ways };
+    const nViews = args.views === undefined ? (meta.views ?? 1) : views;
+    results[head] = { trainings: [await evaluate(model, split, shifts, nViews)], ways };
     model.dispose();
   }
   for (const set of Object.keys(results[heads[0]].ways)) oneShotLines(results, set);
@@ -480,7 +486,7 @@ console.log(
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
-    `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}`,
+    `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}`,
 );
 {
   // What the run will cost: training time grows with images × epochs (measured for the presets on a
@@ -546,6 +552,7 @@ for (const head of headNames) {
           seed,
           runsPerAlphabet,
           tta,
+          views,
         };
         writeFileSync(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
       }
@@ -575,7 +582,7 @@ const setting =
   `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
-  `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}` +
+  `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +
   `${augment ? 'random affine augmentation' : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
   `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet${center === 'support' ? ', cosine about the support mean' : ''}; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;

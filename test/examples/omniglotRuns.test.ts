@@ -115,6 +115,47 @@ describe('[examples] Omniglot runs folders', () => {
     expect(r.bad).toBe("center must be 'none' or 'support' (got train)");
   });
 
+  test('test-time views: each quarter turn embedded to unit length, side by side; a turned image permutes them', () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'test/examples/viewsProbe.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const r = JSON.parse(out) as {
+      one: number[][];
+      four: number[][];
+      eight: number[][];
+      views4: number[][];
+      otherViews: number[][];
+      unitImg: number[];
+      bad: string;
+      leaked: number;
+      d: number;
+    };
+    const close = (a: number[], b: number[]) => a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, 5));
+    const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    close(r.one[0]!, r.unitImg);
+    const [img, turned, other] = r.four as [number[], number[], number[]];
+    expect(img).toHaveLength(4 * r.d);
+    const block = (v: number[], k: number) => v.slice(k * r.d, (k + 1) * r.d);
+    // Views 0–3 are the image's quarter turns, each a unit vector.
+    for (let k = 0; k < 4; k++) close(block(img, k), r.views4[k]!);
+    // The image turned once: its views are the original's, shifted by one turn.
+    for (let k = 0; k < 4; k++) close(block(turned, k), block(img, (k + 1) % 4));
+    // Cosine of the concatenations = mean of the per-turn cosines.
+    const perTurn = [0, 1, 2, 3].map((k) => dot(r.views4[k]!, r.otherViews[k]!));
+    const cos = dot(img, other) / Math.sqrt(dot(img, img) * dot(other, other));
+    expect(cos).toBeCloseTo(perTurn.reduce((a, b) => a + b) / 4, 5);
+    // Views 8 add the mirror images: a mirrored image's views are the original's, turns 4–7 first.
+    const [e, mirrored] = r.eight as [number[], number[]];
+    expect(e).toHaveLength(8 * r.d);
+    for (let k = 0; k < 8; k++) expect(Math.hypot(...block(e, k))).toBeCloseTo(1, 5);
+    close(block(mirrored, 0), block(e, 4));
+    close(block(mirrored, 4), block(e, 0));
+    expect(r.bad).toBe('views must be 1, 4 or 8 (got 3)');
+    expect(r.leaked).toBe(0);
+  });
+
   test('a single run folder can be given directly', () => {
     makeRun(base, 'run07', 3, [1, 2, 0]);
     const r = probe(path.join(base, 'run07'));
