@@ -215,6 +215,24 @@ const STAGES = {
     ['s16', `${D4} --heads arcface --scale 16 --dropout 0.2`, { pairWith: 'screen3/sgd', against: 'screen3/sgd' }],
     ['s64', `${D4} --heads arcface --scale 64 --dropout 0.2`, { pairWith: 'screen3/sgd', against: 'screen3/sgd' }],
   ],
+  // Eighth screen, from the default since dev5 (no dropout), ArcFace on 4 splits × seed 1: what the
+  // ≤ 4-minute budget still allows (the default takes ~100 s on 176–196 characters, ~130 s on 242) —
+  // 32×32 inputs (+31% of the conv multiply-adds) or 13 epochs (+30%) — and a 256-d embedding at the
+  // same cost. Each paired with screen6's dropout0 softmax and against its ArcFace (same runs).
+  screen8: [
+    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`, { trained: false, from: 'screen6', file: 'dropout0' }],
+    ['size32', `${D4} --heads arcface --size 32 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
+    ['ep13', `${D4} --heads arcface --epochs 13 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
+    ['emb256', `${D4} --heads arcface --embedding 256 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
+  ],
+  // Test-time views on the default (4 splits × seed 1, softmax and ArcFace): each image's 4 quarter
+  // turns embedded (with the 5 shifts) and side by side, so a query and a support image are compared in
+  // all four of the turns the model learned as identities. The same trainings as screen6's dropout0
+  // (deterministic: the split-1 errors with one view reproduce), scored with 4 views.
+  screen9: [
+    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`, { trained: false, from: 'screen6', file: 'dropout0' }],
+    ['views4', `${D4} --heads softmax,arcface --dropout 0 --views 4`, { against: 'screen6/dropout0' }],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
