@@ -56,6 +56,8 @@ const trainArgs = [
   '0',
   '--dropout',
   '0.2',
+  '--views',
+  '1',
   '--dev-runs',
   '10',
   '--figures',

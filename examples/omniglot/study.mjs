@@ -221,17 +221,43 @@ const STAGES = {
   // same cost. Each paired with screen6's dropout0 softmax and against its ArcFace (same runs).
   screen8: [
     ['dropout0', `${D4} --heads softmax,arcface --dropout 0`, { trained: false, from: 'screen6', file: 'dropout0' }],
-    ['size32', `${D4} --heads arcface --size 32 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
-    ['ep13', `${D4} --heads arcface --epochs 13 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
-    ['emb256', `${D4} --heads arcface --embedding 256 --dropout 0`, { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' }],
+    [
+      'size32',
+      `${D4} --heads arcface --size 32 --dropout 0`,
+      { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' },
+    ],
+    [
+      'ep13',
+      `${D4} --heads arcface --epochs 13 --dropout 0`,
+      { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' },
+    ],
+    [
+      'emb256',
+      `${D4} --heads arcface --embedding 256 --dropout 0`,
+      { pairWith: 'screen6/dropout0', against: 'screen6/dropout0' },
+    ],
   ],
   // Test-time views on the default (4 splits × seed 1, softmax and ArcFace): each image's 4 quarter
   // turns embedded (with the 5 shifts) and side by side, so a query and a support image are compared in
   // all four of the turns the model learned as identities. The same trainings as screen6's dropout0
   // (deterministic: the split-1 errors with one view reproduce), scored with 4 views.
   screen9: [
-    ['dropout0', `${D4} --heads softmax,arcface --dropout 0`, { trained: false, from: 'screen6', file: 'dropout0' }],
+    [
+      'dropout0',
+      `${D4} --heads softmax,arcface --dropout 0 --views 1`,
+      { trained: false, from: 'screen6', file: 'dropout0' },
+    ],
     ['views4', `${D4} --heads softmax,arcface --dropout 0 --views 4`, { against: 'screen6/dropout0' }],
+  ],
+  // Four test-time views (the ninth screen's lever, 8 of 8 trainings better) on the development
+  // protocol: seeds 1001 and 2001 trained here, seed 1 from screen9; against dev5's dropout0, whose
+  // trainings these are (deterministic), scored with one view.
+  dev6: [
+    [
+      'views4',
+      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4',
+      { merge: { softmax: 'screen9/views4', arcface: 'screen9/views4' }, against: 'dev5/dropout0' },
+    ],
   ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
@@ -248,6 +274,13 @@ const STAGES = {
     ],
   ],
 };
+
+// Every stage before screen9 scored each image in one view, the default until dev6 chose 4 quarter
+// turns side by side: their flags spell it out, so each still regenerates what it published.
+const ONE_VIEW = ['screen', 'dev', 'screen2', 'dev2', 'heads2', 'screen3', 'dev4', 'screen4', 'heads3', 'cost', 'full'];
+ONE_VIEW.push('screen5', 'screen6', 'dev5', 'heads4', 'full0', 'screen7', 'screen8', 'pair');
+for (const name of ONE_VIEW)
+  for (const config of STAGES[name]) if (!config[1].includes('--views')) config[1] += ' --views 1';
 
 const stage = positionals[0];
 if (!(stage in STAGES)) {

@@ -130,7 +130,7 @@ const tta = count('tta', args.tta ?? String(preset.tta), 1, 9);
 if (![1, 5, 9].includes(tta)) fail(`--tta must be 1, 5 or 9 (got ${args.tta})`);
 // Test-time views: the image only, its 4 quarter turns, or those and their 8 mirror images, each
 // embedded (with the shifts) and concatenated — for models trained with rotations as identities.
-const views = count('views', args.views ?? String(preset.views ?? 1), 1, 8);
+const views = count('views', args.views ?? String(preset.views), 1, 8);
 if (![1, 4, 8].includes(views)) fail(`--views must be 1, 4 or 8 (got ${args.views})`);
 // One-shot scoring: cosine about the origin, or about the mean of each run's support embeddings.
 const center = args.center ?? preset.center ?? 'none';

@@ -47,7 +47,16 @@ describe('[examples]', () => {
     const again = loaded.split('\n').filter((l) => l.startsWith('one-shot '));
     expect(again).toEqual([lines[1]]);
     // Test-time views (quarter turns side by side) on the same saved model; a bad count is one clear line.
-    const viewed = run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--views', '4']);
+    const viewed = run('examples/omniglot/train.mjs', [
+      '--load',
+      out,
+      '--runs',
+      runs,
+      '--heads',
+      'arcface',
+      '--views',
+      '4',
+    ]);
     expect(viewed).toMatch(/^one-shot arcface: error \d+\.\d% \(20-way, 8 runs\)$/m);
     expect(() => run('examples/omniglot/train.mjs', ['--load', out, '--views', '3'])).toThrow(
       /--views must be 1, 4 or 8 \(got 3\)/,

@@ -31,6 +31,4 @@ const unit = (v) => {
 };
 const views4 = [0, 1, 2, 3].map((t) => unit(rotateInk(img, size, t)));
 const otherViews = [0, 1, 2, 3].map((t) => unit(rotateInk(other, size, t)));
-console.log(
-  JSON.stringify({ one, four, eight, views4, otherViews, unitImg: unit(img), bad, leaked, d }),
-);
+console.log(JSON.stringify({ one, four, eight, views4, otherViews, unitImg: unit(img), bad, leaked, d }));
