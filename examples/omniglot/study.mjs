@@ -259,6 +259,29 @@ const STAGES = {
       { merge: { softmax: 'screen9/views4', arcface: 'screen9/views4' }, against: 'dev5/dropout0' },
     ],
   ],
+  // The headline heads and the next two of the old head table with the default since dev6 (no dropout,
+  // 4 test-time views), 4 splits × seed 1, each paired with screen9's views4 softmax (the same runs);
+  // CosFace, AdaCos and L-Softmax are heads4's trainings (deterministic), scored with 4 views.
+  heads5: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'cosface',
+      `${D4} --heads cosface --dropout 0 --views 4`,
+      { pairWith: 'screen9/views4', against: 'heads4/cosface' },
+    ],
+    ['adacos', `${D4} --heads adacos --dropout 0 --views 4`, { pairWith: 'screen9/views4', against: 'heads4/adacos' }],
+    [
+      'lsoftmax',
+      `${D4} --heads lsoftmax --dropout 0 --views 4`,
+      { pairWith: 'screen9/views4', against: 'heads4/lsoftmax' },
+    ],
+    ['sphereface', `${D4} --heads sphereface --dropout 0 --views 4`, { pairWith: 'screen9/views4' }],
+    ['combined', `${D4} --heads combined --dropout 0 --views 4`, { pairWith: 'screen9/views4' }],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
