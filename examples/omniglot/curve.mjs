@@ -89,7 +89,7 @@ const RECIPES = [
     label: 'default: w32, 10 ep, SGD, no dropout, 4 test-time views',
     curve: '10, no dropout, 4 views (default)',
     line: false,
-    sources: ['screen9/views4', 'dev6/views4'],
+    sources: ['screen9/views4', 'dev6/views4', 'heads5/cosface', 'heads5/adacos', 'heads5/lsoftmax'],
     epochs: 10,
     width: 32,
     rotations: 4,

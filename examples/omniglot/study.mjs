@@ -282,6 +282,21 @@ const STAGES = {
     ['sphereface', `${D4} --heads sphereface --dropout 0 --views 4`, { pairWith: 'screen9/views4' }],
     ['combined', `${D4} --heads combined --dropout 0 --views 4`, { pairWith: 'screen9/views4' }],
   ],
+  // The full preset scored with 4 test-time views (its published numbers used one): ArcFace on 4 splits ×
+  // seed 1, the same trainings as the full stage's (deterministic), against them. Its Δ against softmax
+  // pairs with the full stage's softmax, scored with one view.
+  full4: [
+    [
+      'full',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads softmax,arcface --dropout 0.2 --views 1',
+      { trained: false, from: 'full', file: 'full' },
+    ],
+    [
+      'arcface-views4',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4',
+      { pairWith: 'full/full', against: 'full/full' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
