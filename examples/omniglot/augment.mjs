@@ -2,12 +2,52 @@
 // (tf.image.transform has no kernel on tfjs-node's tensorflow backend) and costs ~0.1 ms an image.
 // Ranges from Koch, Zemel & Salakhutdinov 2015 (siamese one-shot on Omniglot), scaled to the image.
 
-/** Default ranges: rotation ±10°, shear ±0.3, scale 0.8-1.2 per axis, shift ±2/28 of the side. */
-export const AFFINE = { rotate: (10 * Math.PI) / 180, shear: 0.3, scale: 0.2, shift: 2 / 28 };
+/**
+ * Default ranges: rotation ±10°, shear ±0.3, scale 0.8-1.2 per axis, shift ±2/28 of the side, and no
+ * elastic warp (`elastic`: the largest displacement of the warp's control points, as a fraction of the
+ * side; see {@link randomAffine}).
+ */
+export const AFFINE = { rotate: (10 * Math.PI) / 180, shear: 0.3, scale: 0.2, shift: 2 / 28, elastic: 0 };
+
+/** Control points per side of the elastic warp: 4 × 4, a smooth bend over about a third of the side. */
+const ELASTIC_POINTS = 4;
+
+/**
+ * A random smooth displacement field over a size×size image: each of ELASTIC_POINTS² control points
+ * moves by a uniform ±`amplitude` pixels per axis, and every pixel's displacement is the bilinear
+ * interpolation of its four control points — a cheap stand-in for Simard et al. 2003's Gaussian-smoothed
+ * random field (elastic distortion of handwriting), with the same kind of local, stroke-bending warp.
+ * Returns [dx, dy] per pixel, row-major.
+ */
+function elasticField(size, amplitude, rand) {
+  const n = ELASTIC_POINTS;
+  const grid = Float64Array.from({ length: 2 * n * n }, () => (2 * rand() - 1) * amplitude);
+  const field = new Float64Array(2 * size * size);
+  const step = (size - 1) / (n - 1);
+  for (let y = 0; y < size; y++) {
+    const gy = Math.min(y / step, n - 1 - 1e-9);
+    const y0 = Math.floor(gy);
+    const fy = gy - y0;
+    for (let x = 0; x < size; x++) {
+      const gx = Math.min(x / step, n - 1 - 1e-9);
+      const x0 = Math.floor(gx);
+      const fx = gx - x0;
+      for (let axis = 0; axis < 2; axis++) {
+        const at = (xx, yy) => grid[2 * (yy * n + xx) + axis];
+        field[2 * (y * size + x) + axis] =
+          (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+          fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+      }
+    }
+  }
+  return field;
+}
 
 /**
  * Writes a randomly distorted copy of `src` (size×size) into `dst`, bilinear, zero ink outside.
- * `rand` is a uniform [0, 1) generator so the distortion is seeded.
+ * `rand` is a uniform [0, 1) generator so the distortion is seeded. With `ranges.elastic` > 0 each
+ * output pixel is first displaced by a random smooth field (up to `elastic`·size pixels at its control
+ * points), then mapped through the affine transform; with 0 the generator is drawn exactly as without it.
  */
 export function randomAffine(src, dst, size, rand, ranges = AFFINE) {
   const u = (r) => (2 * rand() - 1) * r;
@@ -31,10 +71,12 @@ export function randomAffine(src, dst, size, rand, ranges = AFFINE) {
   const i10 = -m10 / det;
   const i11 = m00 / det;
   const center = (size - 1) / 2;
+  const elastic = (ranges.elastic ?? 0) > 0 ? elasticField(size, ranges.elastic * size, rand) : null;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const px = x - center - tx;
-      const py = y - center - ty;
+      const k = 2 * (y * size + x);
+      const px = x - center - tx + (elastic === null ? 0 : elastic[k]);
+      const py = y - center - ty + (elastic === null ? 0 : elastic[k + 1]);
       const qx = i00 * px + i01 * py + center;
       const qy = i10 * px + i11 * py + center;
       const x0 = Math.floor(qx);

@@ -297,6 +297,34 @@ const STAGES = {
       { pairWith: 'full/full', against: 'full/full' },
     ],
   ],
+  // Tenth screen: an elastic warp on top of the affine distortions (Simard et al. 2003's augmentation for
+  // handwriting; the strokes bend locally, as a pen's do between drawers), at ±2 and ±3 px of its control
+  // points. Softmax and ArcFace on 4 splits × seed 1, each against the default's (screen9's views4: the
+  // same splits, seed and runs).
+  screen10: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    ['elastic2', `${D4} --heads softmax,arcface --dropout 0 --views 4 --elastic 2`, { against: 'screen9/views4' }],
+  ],
+  // Eleventh screen, for the full preset: its budget spent on width rather than epochs — width 64 for 15
+  // epochs costs what width 32 for 40 does (2.4 against 0.9 ms per image and epoch, presets.mjs; the
+  // second screen found width 32 for 10 epochs better than 16 for 16 at the same cost). ArcFace on
+  // 4 splits × seed 1 with four views, against full4's ArcFace (same splits, seed and runs).
+  screen11: [
+    [
+      'full',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4',
+      { trained: false, from: 'full4', file: 'arcface-views4', pairWith: 'full4/arcface-views4' },
+    ],
+    [
+      'w64e15',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4 --width 64 --epochs 15',
+      { pairWith: 'full4/arcface-views4', against: 'full4/arcface-views4' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

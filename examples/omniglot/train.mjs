@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string' },
     augment: { type: 'string', default: 'true' },
     affine: { type: 'string' },
+    elastic: { type: 'string' },
     dropout: { type: 'string' },
     width: { type: 'string' },
     depth: { type: 'string' },
@@ -154,7 +155,15 @@ const augment = flag('augment', args.augment);
 const affineFactor = Number(args.affine ?? preset.affine ?? 1);
 if (!(affineFactor >= 0 && affineFactor <= 2))
   fail(`--affine must be a factor in [0, 2] (got ${JSON.stringify(args.affine)})`);
-const affineRanges = Object.fromEntries(Object.entries(AFFINE).map(([k, v]) => [k, v * affineFactor]));
+// An elastic warp on top (Simard et al. 2003): the largest displacement of its control points, in pixels
+// of a 28×28 image (scaled with --size); 0, none, unless asked for.
+const elasticPixels = Number(args.elastic ?? preset.elastic ?? 0);
+if (!(elasticPixels >= 0 && elasticPixels <= 4))
+  fail(`--elastic must be a displacement in pixels in [0, 4] (got ${JSON.stringify(args.elastic)})`);
+const affineRanges = {
+  ...Object.fromEntries(Object.entries(AFFINE).map(([k, v]) => [k, v * affineFactor])),
+  elastic: elasticPixels / 28,
+};
 const scale = args.scale === undefined ? undefined : positive('scale', args.scale);
 const margin = args.margin === undefined ? undefined : Number(args.margin);
 if (margin !== undefined && !Number.isFinite(margin)) fail(`--margin must be a number (got ${args.margin})`);
@@ -484,7 +493,7 @@ console.log(
 console.log(
   `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
-    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}` : 'no augmentation'}` +
+    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticPixels > 0 ? ` and elastic warp ±${elasticPixels} px` : ''}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
     `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}`,
 );
@@ -583,7 +592,7 @@ const setting =
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +
-  `${augment ? 'random affine augmentation' : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
+  `${augment ? `random affine augmentation${elasticPixels > 0 ? ` and elastic warp ±${elasticPixels} px` : ''}` : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
   `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet${center === 'support' ? ', cosine about the support mean' : ''}; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(

@@ -19,6 +19,7 @@ describe('[examples] Omniglot image transforms', () => {
     identity: boolean;
     corner: number[];
     shifted: number[];
+    elastic: { zeroSame: boolean; maxShift: number; maxStep: number; seeded: boolean };
     parsed: number[][][];
     bad: string | null;
     strokes: number;
@@ -38,6 +39,16 @@ describe('[examples] Omniglot image transforms', () => {
   test('shifts move whole pixels and bring in blank paper', () => {
     // Shifted 1 right, 2 down: (0, 0) is paper; (1, 2) holds the source's (0, 0) = 1.
     expect(out.shifted).toEqual([0, 1]);
+  });
+
+  test('elastic warp: none at 0 (the same draws), bounded by its amplitude, smooth, seeded', () => {
+    expect(out.elastic.zeroSame).toBe(true);
+    // ±2 px at the control points; bilinear between them, so no pixel moves further.
+    expect(out.elastic.maxShift).toBeLessThanOrEqual(2 + 1e-4);
+    expect(out.elastic.maxShift).toBeGreaterThan(0.5);
+    // Control points 9 px apart: neighbours differ by at most 2·2/9 px.
+    expect(out.elastic.maxStep).toBeLessThanOrEqual((2 * 2) / 9 + 1e-4);
+    expect(out.elastic.seeded).toBe(true);
   });
 
   test('pen trajectories: strokes split at BREAK, y flipped back, a bad line named', () => {

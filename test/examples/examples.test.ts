@@ -20,8 +20,18 @@ const run = (script: string, args: string[]) =>
 describe('[examples]', () => {
   test('examples/omniglot/train.mjs --quick: two heads and a pair loss, one-shot lines, table, saved embedders, --load', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-omniglot-'));
-    const stdout = run('examples/omniglot/train.mjs', ['--quick', '--heads', 'softmax,arcface,supcon', '--out', out]);
+    // With the elastic warp on top of the affine distortions (off by default), so its wiring runs too.
+    const stdout = run('examples/omniglot/train.mjs', [
+      '--quick',
+      '--heads',
+      'softmax,arcface,supcon',
+      '--elastic',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(stdout).toMatch(/^backend tensorflow \(tfjs-node/m);
+    expect(stdout).toMatch(/random affine augmentation and elastic warp ±1 px/);
     const lines = stdout.split('\n').filter((l) => l.startsWith('one-shot '));
     expect(lines).toHaveLength(3);
     // supcon: a pair loss (no head), trained on m-per-class batches.
@@ -60,6 +70,9 @@ describe('[examples]', () => {
     expect(viewed).toMatch(/^one-shot arcface: error \d+\.\d% \(20-way, 8 runs\)$/m);
     expect(() => run('examples/omniglot/train.mjs', ['--load', out, '--views', '3'])).toThrow(
       /--views must be 1, 4 or 8 \(got 3\)/,
+    );
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--elastic', '9'])).toThrow(
+      /--elastic must be a displacement in pixels in \[0, 4\] \(got "9"\)/,
     );
   });
 
