@@ -114,6 +114,8 @@ const RECIPES = [
     costFactor: 1.2,
   },
   { label: 'default, lr 0.2', sources: ['screen12/lr0.2'], epochs: 10, width: 32, rotations: 4 },
+  { label: 'default, ArcFace m 0.3', sources: ['screen14/m0.3'], epochs: 10, width: 32, rotations: 4 },
+  { label: 'default, L2 1e-4', sources: ['screen14/wd1e-4'], epochs: 10, width: 32, rotations: 4 },
   {
     label: 'full at ×8 identities for 20 epochs, 8 views',
     sources: ['screen13/rot8e20'],
