@@ -32,11 +32,13 @@ function elasticField(size, amplitude, rand) {
       const gx = Math.min(x / step, n - 1 - 1e-9);
       const x0 = Math.floor(gx);
       const fx = gx - x0;
+      // The four control points' offsets in `grid`: (x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1).
+      const c00 = 2 * (y0 * n + x0);
+      const c01 = c00 + 2 * n;
       for (let axis = 0; axis < 2; axis++) {
-        const at = (xx, yy) => grid[2 * (yy * n + xx) + axis];
         field[2 * (y * size + x) + axis] =
-          (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
-          fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+          (1 - fy) * ((1 - fx) * grid[c00 + axis] + fx * grid[c00 + 2 + axis]) +
+          fy * ((1 - fx) * grid[c01 + axis] + fx * grid[c01 + 2 + axis]);
       }
     }
   }

@@ -160,6 +160,7 @@ if (!(affineFactor >= 0 && affineFactor <= 2))
 const elasticPixels = Number(args.elastic ?? preset.elastic ?? 0);
 if (!(elasticPixels >= 0 && elasticPixels <= 4))
   fail(`--elastic must be a displacement in pixels in [0, 4] (got ${JSON.stringify(args.elastic)})`);
+const elasticText = elasticPixels > 0 ? ` and elastic warp ±${elasticPixels} px` : '';
 const affineRanges = {
   ...Object.fromEntries(Object.entries(AFFINE).map(([k, v]) => [k, v * affineFactor])),
   elastic: elasticPixels / 28,
@@ -493,7 +494,7 @@ console.log(
 console.log(
   `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
-    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticPixels > 0 ? ` and elastic warp ±${elasticPixels} px` : ''}` : 'no augmentation'}` +
+    `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
     `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}`,
 );
@@ -592,7 +593,7 @@ const setting =
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +
-  `${augment ? `random affine augmentation${elasticPixels > 0 ? ` and elastic warp ±${elasticPixels} px` : ''}` : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
+  `${augment ? `random affine augmentation${elasticText}` : 'no augmentation'}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
   `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet${center === 'support' ? ', cosine about the support mean' : ''}; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(
