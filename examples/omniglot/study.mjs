@@ -381,6 +381,28 @@ const STAGES = {
       { pairWith: 'screen9/views4', against: 'screen9/views4' },
     ],
   ],
+  // Fifteenth screen: a small ResNet (models.mjs: each stage a basic residual block with a projection
+  // shortcut) at width 16, about the plain width-32 backbone's multiply-adds (7.6M against 7.5M per
+  // image). Softmax and ArcFace on 4 splits × seed 1, against the default's (screen9's views4).
+  screen15: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'resnet16',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
+      { against: 'screen9/views4' },
+    ],
+  ],
+  // The heads and losses the README's head table had measured only with the recipe before the study
+  // (no rotations, 20 epochs, Adam): each with the default preset since dev6 (no dropout, 4 test-time
+  // views), 4 splits × seed 1, paired with screen9's views4 softmax (the same splits, seed and runs).
+  // The margin heads first, then the pair and proxy losses (m-per-class batches for them).
+  heads6: ['curricularface', 'subcenter', 'adaface', 'magface', 'elasticface', 'normface', 'circle']
+    .concat(['multisimilarity', 'supcon', 'proxyanchor', 'triplet'])
+    .map((head) => [head, `${D4} --heads ${head} --dropout 0 --views 4`, { pairWith: 'screen9/views4' }]),
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

@@ -54,6 +54,7 @@ const { values: args } = parseArgs({
     dropout: { type: 'string' },
     width: { type: 'string' },
     depth: { type: 'string' },
+    backbone: { type: 'string' },
     size: { type: 'string', default: '28' },
     figures: { type: 'string', default: 'true' },
     preset: { type: 'string', default: 'default' },
@@ -117,6 +118,9 @@ const width = count('width', args.width ?? String(preset.width), 1, 512);
 // Conv blocks of the backbone: 3 (28 → 3×3) or 4 (a fourth at 4·width, 3×3 → 1×1).
 const depth = count('depth', args.depth ?? String(preset.depth ?? 3), 3, 4);
 if (depth === 4 && size < 16) fail(`--depth 4 needs --size 16 or more (got ${size})`);
+const backboneArg = args.backbone ?? preset.backbone ?? 'cnn';
+if (!['cnn', 'resnet'].includes(backboneArg))
+  fail(`--backbone must be cnn or resnet (got ${JSON.stringify(args.backbone)})`);
 const learningRate = positive('lr', args.lr ?? String(preset.lr));
 // Each character's rotations by 90°, 180°, 270° (4) and their mirror images (8) as new identities.
 const rotations = count('rotations', args.rotations ?? String(preset.rotations), 1, 8);
@@ -177,7 +181,9 @@ const runsPerAlphabet = count('dev-runs', args['dev-runs'] ?? (quick ? '4' : '30
 const pairCount = quick ? 1000 : 3000;
 
 const backendText = await useBackend(args.backend).catch((err) => fail(err.message));
-const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : 'cnn';
+if (tf.getBackend() === 'wasm' && args.backbone !== undefined)
+  fail(`--backbone ${backboneArg}: the wasm backend has no conv filter gradient, so it trains an MLP backbone`);
+const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : backboneArg;
 console.log(`backend ${backendText}`);
 if (useFastPath) {
   const fast = fastPath.enable();
@@ -492,7 +498,7 @@ console.log(
       .join('; '),
 );
 console.log(
-  `preset ${presetName}: width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
+  `preset ${presetName}: ${backboneKind === 'resnet' ? 'ResNet, ' : ''}width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
@@ -506,7 +512,8 @@ console.log(
       estimateSeconds({
         images: 20 * s.classes.length * rotations,
         epochs,
-        width,
+        // A residual stage costs about what a plain one of twice the width does (models.mjs).
+        width: backboneKind === 'resnet' ? 2 * width : width,
       }) + 5,
   );
   const perHead = seeds * perSplit.reduce((a, b) => a + b, 0);
@@ -514,7 +521,7 @@ console.log(
   console.log(
     `will train ${headNames.length} head(s) (${headNames.join(', ')}) × ${seeds} seed(s) × ${splits.length} split(s) = ${n} training(s), ` +
       `about ${Math.round(perSplit[0])} s each: expect about ${Math.ceil((headNames.length * perHead) / 60)} min` +
-      `${backboneKind === 'cnn' && fastPath.status().active ? '' : ' (estimated for tfjs-node with the fast path; this backend is slower)'}`,
+      `${backboneKind !== 'mlp' && fastPath.status().active ? '' : ' (estimated for tfjs-node with the fast path; this backend is slower)'}`,
   );
 }
 

@@ -74,6 +74,32 @@ describe('[examples]', () => {
     expect(() => run('examples/omniglot/train.mjs', ['--quick', '--elastic', '9'])).toThrow(
       /--elastic must be a displacement in pixels in \[0, 4\] \(got "9"\)/,
     );
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--backbone', 'vgg'])).toThrow(
+      /--backbone must be cnn or resnet \(got "vgg"\)/,
+    );
+  });
+
+  test('examples/omniglot/train.mjs --backbone resnet: residual stages train, save and reload', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-resnet-'));
+    const args = ['--quick', '--heads', 'arcface', '--backbone', 'resnet', '--epochs', '1', '--figures', 'false'];
+    const stdout = run('examples/omniglot/train.mjs', [...args, '--out', out]);
+    expect(stdout).toMatch(/^preset quick: ResNet, width 16,/m);
+    const line = stdout.split('\n').find((l) => l.startsWith('one-shot '));
+    expect(line).toMatch(/^one-shot arcface: error \d+\.\d% \(20-way, 8 runs\)$/);
+    // One epoch on 176 characters: far better than chance (95% error).
+    expect(Number(/error (\d+\.\d)%/.exec(line!)![1])).toBeLessThan(85);
+    const model = JSON.parse(readFileSync(path.join(out, 'arcface', 'embedder', 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: { class_name: string }[] } };
+    };
+    const classes = model.modelTopology.config.layers.map((l) => l.class_name);
+    expect(classes.filter((c) => c === 'Add')).toHaveLength(3);
+    expect(classes.filter((c) => c === 'Conv2D')).toHaveLength(9);
+    const runs = path.join(out, 'runs', 'holdout-Greek+Sanskrit');
+    const loaded = run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface']);
+    expect(loaded.split('\n').filter((l) => l.startsWith('one-shot '))).toEqual([line]);
+    expect(() => run('examples/omniglot/train.mjs', ['--backend', 'wasm', ...args, '--out', out])).toThrow(
+      /--backbone resnet: the wasm backend has no conv filter gradient/,
+    );
   });
 
   test('examples/omniglot/train.mjs --checkpoint: killed after its first epoch, --resume ends with the uninterrupted result', async () => {
