@@ -396,6 +396,15 @@ const STAGES = {
       { against: 'screen9/views4' },
     ],
   ],
+  // The ResNet on the development protocol: seeds 1001 and 2001 of the fifteenth screen's command,
+  // merged with its seed 1, against the default's three seeds (dev6).
+  dev7: [
+    [
+      'resnet16',
+      '--preset default --heads softmax,arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --backbone resnet --width 16',
+      { merge: { softmax: 'screen15/resnet16', arcface: 'screen15/resnet16' }, against: 'dev6/views4' },
+    ],
+  ],
   // The heads and losses the README's head table had measured only with the recipe before the study
   // (no rotations, 20 epochs, Adam): each with the default preset since dev6 (no dropout, 4 test-time
   // views), 4 splits × seed 1, paired with screen9's views4 softmax (the same splits, seed and runs).
