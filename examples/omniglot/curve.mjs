@@ -117,14 +117,13 @@ const RECIPES = [
   { label: 'default, lr 0.2', sources: ['screen12/lr0.2'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, ArcFace m 0.3', sources: ['screen14/m0.3'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, L2 1e-4', sources: ['screen14/wd1e-4'], epochs: 10, width: 32, rotations: 4 },
-  // 1.27× the default's time at the same multiply-adds (133–139 s against 104–110 s, screen15).
   {
     label: 'default with a ResNet at width 16',
     sources: ['screen15/resnet16', 'dev7/resnet16'],
     epochs: 10,
-    width: 32,
+    width: 16,
+    backbone: 'resnet',
     rotations: 4,
-    costFactor: 1.27,
   },
   {
     label: 'full at ×8 identities for 20 epochs, 8 views',
@@ -174,7 +173,12 @@ for (const recipe of RECIPES) {
   const cost =
     meanStd(
       imagesPerSplit.map((n) =>
-        estimateSeconds({ images: n * recipe.rotations, epochs: recipe.epochs, width: recipe.width }),
+        estimateSeconds({
+          images: n * recipe.rotations,
+          epochs: recipe.epochs,
+          width: recipe.width,
+          backbone: recipe.backbone,
+        }),
       ),
     ).mean * (recipe.costFactor ?? 1);
   for (const [head, trainings] of Object.entries(trainingsOf(recipe.sources))) {

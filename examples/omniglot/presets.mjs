@@ -9,6 +9,7 @@
 // The default's backbone is width 32 for 10 epochs: at the cost of width 16 for 16 epochs it lowered
 // both heads' error by about 2 points (second screen, docs/omniglot-benchmark.md).
 const DEFAULT = {
+  backbone: 'cnn',
   epochs: 10,
   width: 32,
   batch: 128,
@@ -59,10 +60,20 @@ export const PRESETS = {
  */
 const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
 
-/** Expected seconds of one training of `images` images for `epochs` epochs at `width`. */
-export function estimateSeconds({ images, epochs, width }) {
+/**
+ * The ResNet at width w against the plain net at 2w (about the same multiply-adds): 1.27× the time
+ * (three more BN layers and an addition per stage; 133–139 s against 104–110 s, screen15).
+ */
+export const RESNET_COST = 1.27;
+
+/**
+ * Expected seconds of one training of `images` images for `epochs` epochs at `width`, for the plain
+ * backbone (`cnn`) or the ResNet.
+ */
+export function estimateSeconds({ images, epochs, width, backbone = 'cnn' }) {
+  const plainWidth = backbone === 'resnet' ? 2 * width : width;
   const known = Object.keys(MS_PER_IMAGE_EPOCH).map(Number);
-  const nearest = known.reduce((a, b) => (Math.abs(b - width) < Math.abs(a - width) ? b : a));
-  const ms = MS_PER_IMAGE_EPOCH[nearest] * (width / nearest) ** 1.5;
+  const nearest = known.reduce((a, b) => (Math.abs(b - plainWidth) < Math.abs(a - plainWidth) ? b : a));
+  const ms = MS_PER_IMAGE_EPOCH[nearest] * (plainWidth / nearest) ** 1.5 * (backbone === 'resnet' ? RESNET_COST : 1);
   return (images * epochs * ms) / 1000;
 }

@@ -412,6 +412,42 @@ const STAGES = {
   heads6: ['curricularface', 'subcenter', 'adaface', 'magface', 'elasticface', 'normface', 'circle']
     .concat(['multisimilarity', 'supcon', 'proxyanchor', 'triplet'])
     .map((head) => [head, `${D4} --heads ${head} --dropout 0 --views 4`, { pairWith: 'screen9/views4' }]),
+  // Every margin head with the ResNet at width 16 (the fifteenth screen's backbone), 4 splits × seed 1,
+  // each paired with screen15's ResNet softmax (the same splits, seed and runs) and set against its
+  // plain-backbone training (heads5 or heads6). The first README command's heads first.
+  heads7: [
+    ['cosface', 'heads5'],
+    ['combined', 'heads5'],
+    ['lsoftmax', 'heads5'],
+    ['magface', 'heads6'],
+    ['elasticface', 'heads6'],
+    ['subcenter', 'heads6'],
+    ['sphereface', 'heads5'],
+    ['adaface', 'heads6'],
+    ['adacos', 'heads5'],
+    ['curricularface', 'heads6'],
+    ['normface', 'heads6'],
+    ['circle', 'heads6'],
+  ].map(([head, plain]) => [
+    head,
+    `${D4} --heads ${head} --dropout 0 --views 4 --backbone resnet --width 16`,
+    { pairWith: 'screen15/resnet16', against: `${plain}/${head}` },
+  ]),
+  // Sixteenth screen, for the full preset: the ResNet at width 16 (the fifteenth screen's) for the full
+  // preset's 40 epochs. ArcFace, then softmax, on 4 splits × seed 1, against full4's (the plain full
+  // preset with four views: the same splits, seed and runs).
+  screen16: [
+    [
+      'arcface',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4 --backbone resnet --width 16',
+      { pairWith: 'screen16/softmax', against: 'full4/arcface-views4' },
+    ],
+    [
+      'softmax',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads softmax --dropout 0.2 --views 4 --backbone resnet --width 16',
+      { against: 'full4/softmax-views4' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

@@ -512,8 +512,8 @@ console.log(
       estimateSeconds({
         images: 20 * s.classes.length * rotations,
         epochs,
-        // A residual stage costs about what a plain one of twice the width does (models.mjs).
-        width: backboneKind === 'resnet' ? 2 * width : width,
+        width,
+        backbone: backboneKind,
       }) + 5,
   );
   const perHead = seeds * perSplit.reduce((a, b) => a + b, 0);

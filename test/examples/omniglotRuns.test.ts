@@ -199,4 +199,29 @@ describe('[examples] Omniglot runs folders', () => {
     writeFileSync(path.join(base, 'run01', 'test', 'item01.png'), 'not a png');
     expect(probe(base).error).toMatch(/item01\.png: not a readable PNG image/);
   });
+
+  test("the presets' expected cost keeps the README's budgets on the bundled data", () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'test/examples/presetsProbe.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    type Cost = { headline: number; firstSplit: number; largestSplit: number; all: number };
+    const { images, presets } = JSON.parse(out) as {
+      images: { firstSplit: number; largestSplit: number; all: number };
+      presets: Record<'quick' | 'default' | 'full', Cost>;
+    };
+    // 20 drawings of each of 242 characters; the splits train on 6 of the 8 alphabets.
+    expect(images.all).toBe(4840);
+    expect(images.firstSplit).toBeLessThan(images.all);
+    // Every training: quick under a minute, default ≤ 4 minutes, full ≤ 15, on all 242 characters too.
+    expect(presets.quick.all).toBeLessThan(60);
+    expect(presets.default.all).toBeLessThanOrEqual(240);
+    expect(presets.full.all).toBeLessThanOrEqual(900);
+    // The first command trains the headline heads on the first split, leaving 2 of its 15 minutes to
+    // the install; the default's 3 heads × 3 seeds on all 242 characters take ≤ 40 minutes.
+    expect(presets.default.headline).toBe(5);
+    expect(presets.default.headline * (presets.default.firstSplit + 5)).toBeLessThanOrEqual(13 * 60);
+    expect(9 * (presets.default.all + 5)).toBeLessThanOrEqual(40 * 60);
+  });
 });

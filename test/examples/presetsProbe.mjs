@@ -1,0 +1,23 @@
+// The presets' expected cost (examples/omniglot/presets.mjs) on the bundled data, printed as JSON for
+// the jest spec: the same estimate the example prints before it trains, per training on the first
+// development split (what `npm run example` trains), the largest one, and all 242 characters
+// (`--holdout none`).
+import { AUTO_SPLITS, loadOmniglot, splitAlphabets } from '../../examples/omniglot/omniglot.mjs';
+import { estimateSeconds, PRESETS } from '../../examples/omniglot/presets.mjs';
+
+const alphabets = loadOmniglot();
+const drawings = (as) => as.reduce((n, a) => n + a.characters.reduce((m, c) => m + c.drawings.length, 0), 0);
+const perSplit = AUTO_SPLITS.map((holdout) => drawings(splitAlphabets(alphabets, holdout).train));
+const images = { firstSplit: perSplit[0], largestSplit: Math.max(...perSplit), all: drawings(alphabets) };
+const out = {};
+for (const [name, p] of Object.entries(PRESETS)) {
+  out[name] = { headline: p.headline.length };
+  for (const [where, n] of Object.entries(images))
+    out[name][where] = estimateSeconds({
+      images: n * p.rotations,
+      epochs: p.epochs,
+      width: p.width,
+      backbone: p.backbone,
+    });
+}
+console.log(JSON.stringify({ images, presets: out }));
