@@ -448,6 +448,27 @@ const STAGES = {
       { against: 'full4/softmax-views4' },
     ],
   ],
+  // Seventeenth screen: the ResNet at width 16 for 8 epochs, about the plain default's time (1.27 × 8 ≈
+  // 10 epochs' worth): can it take the default's place inside the first README command's 15 minutes?
+  // Softmax and ArcFace on 4 splits × seed 1, against the default's (screen9's views4); the ResNet for
+  // 10 epochs (screen15) beside them.
+  screen17: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'resnet16',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
+      { trained: false, from: 'screen15', file: 'resnet16', against: 'screen9/views4' },
+    ],
+    [
+      'resnet16e8',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16 --epochs 8`,
+      { against: 'screen9/views4' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
