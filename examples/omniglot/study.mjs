@@ -491,6 +491,14 @@ const ONE_VIEW = ['screen', 'dev', 'screen2', 'dev2', 'heads2', 'screen3', 'dev4
 ONE_VIEW.push('screen5', 'screen6', 'dev5', 'heads4', 'full0', 'screen7', 'screen8', 'pair');
 for (const name of ONE_VIEW)
   for (const config of STAGES[name]) if (!config[1].includes('--views')) config[1] += ' --views 1';
+// Every stage before screen16 trained `--preset full` on the plain backbone, at width 32 where its flags
+// name no width (its recipe until screen16 chose the ResNet at width 16): spelled out, as above.
+for (const configs of Object.values(STAGES))
+  for (const config of configs) {
+    if (!config[1].includes('--preset full') || config[1].includes('--backbone')) continue;
+    config[1] += ' --backbone cnn';
+    if (!config[1].includes('--width')) config[1] += ' --width 32';
+  }
 
 const stage = positionals[0];
 if (!(stage in STAGES)) {

@@ -114,7 +114,7 @@ const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
 const size = count('size', args.size, 8, 105);
 const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);
 const batchSize = count('batch', args.batch ?? String(preset.batch), 2, 4096);
-const width = count('width', args.width ?? String(preset.width), 1, 512);
+let width = count('width', args.width ?? String(preset.width), 1, 512);
 // Conv blocks of the backbone: 3 (28 → 3×3) or 4 (a fourth at 4·width, 3×3 → 1×1).
 const depth = count('depth', args.depth ?? String(preset.depth ?? 3), 3, 4);
 if (depth === 4 && size < 16) fail(`--depth 4 needs --size 16 or more (got ${size})`);
@@ -184,6 +184,9 @@ const backendText = await useBackend(args.backend).catch((err) => fail(err.messa
 if (tf.getBackend() === 'wasm' && args.backbone !== undefined)
   fail(`--backbone ${backboneArg}: the wasm backend has no conv filter gradient, so it trains an MLP backbone`);
 const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : backboneArg;
+// A preset's ResNet at width w costs what the plain net at 2w does: the MLP that stands in for it on
+// wasm keeps the plain width (its units are 32 × width).
+if (backboneKind === 'mlp' && backboneArg === 'resnet' && args.width === undefined) width *= 2;
 console.log(`backend ${backendText}`);
 if (useFastPath) {
   const fast = fastPath.enable();
