@@ -5,6 +5,7 @@
 //
 //   npm run example                                        # the preset's five headline heads, one seed, Greek + Sanskrit held out
 //   npm run example -- --quick                             # under a minute
+//   npm run example -- --preset full --dry-run             # print the recipe, the plan and the time it expects; train nothing
 //   npm run results:omniglot                               # the published head table (its recipe, 14 heads): 2 held-out splits x 3 seeds,
 //                                                          # into the tracked examples/omniglot/results/
 //   npm run example -- --holdout none --runs all_runs/     # train on all 242 characters, test on official runs
@@ -72,6 +73,7 @@ const { values: args } = parseArgs({
     'triplet-mining': { type: 'string', default: 'semiHard' },
     checkpoint: { type: 'string' },
     resume: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
   },
 });
 
@@ -501,7 +503,7 @@ console.log(
       .join('; '),
 );
 console.log(
-  `preset ${presetName}: ${backboneKind === 'resnet' ? 'ResNet, ' : ''}width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
+  `preset ${presetName}: ${{ resnet: 'ResNet, ', mlp: 'MLP, ' }[backboneKind] ?? ''}width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
@@ -527,6 +529,8 @@ console.log(
       `${backboneKind !== 'mlp' && fastPath.status().active ? '' : ' (estimated for tfjs-node with the fast path; this backend is slower)'}`,
   );
 }
+// --dry-run: the recipe, the plan and its expected time, then stop before any training.
+if (args['dry-run']) process.exit(0);
 
 for (const head of headNames) {
   const trainings = [];

@@ -102,6 +102,25 @@ describe('[examples]', () => {
     );
   });
 
+  test('examples/omniglot/train.mjs --dry-run: each preset prints its recipe, plan and expected time, and trains nothing', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-dry-'));
+    const plan = (args: string[]) => run('examples/omniglot/train.mjs', [...args, '--dry-run', '--out', out]);
+    const heads = '(softmax, arcface, cosface, magface, elasticface)';
+    const byDefault = plan([]);
+    expect(byDefault).toMatch(/^preset default: width 32, no dropout, 10 epochs, batch 128, sgd 0\.1,/m);
+    expect(byDefault).toContain(`will train 5 head(s) ${heads} × 1 seed(s) × 1 split(s)`);
+    expect(byDefault).not.toMatch(/^one-shot /m);
+    const full = plan(['--preset', 'full']);
+    expect(full).toMatch(/^preset full: ResNet, width 16, dropout 0\.2, 40 epochs,/m);
+    // The ResNet's estimate is the plain width 32's × 1.27 (presets.mjs).
+    const seconds = (text: string) => Number(/about (\d+) s each/.exec(text)?.[1]);
+    expect(seconds(full) / (4 * (seconds(byDefault) - 5))).toBeCloseTo(1.27, 1);
+    // wasm trains an MLP: a preset's ResNet at width 16 keeps the plain width 32's.
+    expect(plan(['--preset', 'full', '--backend', 'wasm'])).toMatch(/^preset full: MLP, width 32, dropout 0\.2,/m);
+    expect(plan(['--quick'])).toMatch(/^preset quick: width 16, dropout 0\.2, 3 epochs,/m);
+    expect(existsSync(path.join(out, 'results.json'))).toBe(false);
+  });
+
   test('examples/omniglot/train.mjs --checkpoint: killed after its first epoch, --resume ends with the uninterrupted result', async () => {
     const args = ['--quick', '--heads', 'arcface', '--dropout', '0', '--figures', 'false'];
     const tmp = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-resume-'));
