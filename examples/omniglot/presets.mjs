@@ -68,7 +68,7 @@ const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
  * The ResNet at width w against the plain net at 2w (about the same multiply-adds): 1.27× the time
  * (three more BN layers and an addition per stage; 133–139 s against 104–110 s, screen15).
  */
-export const RESNET_COST = 1.27;
+const RESNET_COST = 1.27;
 
 /**
  * Expected seconds of one training of `images` images for `epochs` epochs at `width`, for the plain
