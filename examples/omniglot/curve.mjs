@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from './figures.mjs';
-import { AUTO_SPLITS, loadOmniglot, splitAlphabets } from './omniglot.mjs';
+import { AUTO_SPLITS, countDrawings, loadOmniglot, splitAlphabets } from './omniglot.mjs';
 import { estimateSeconds } from './presets.mjs';
 import { meanStd, trainingsByHead } from './report.mjs';
 
@@ -134,6 +134,14 @@ const RECIPES = [
     rotations: 4,
   },
   {
+    label: 'default with the pooled ResNet at width 20',
+    sources: ['screen18/pool20'],
+    epochs: 10,
+    width: 20,
+    backbone: 'resnet-pool',
+    rotations: 4,
+  },
+  {
     label: 'full on a ResNet at width 16 (full since screen16)',
     curve: '40, ResNet (full)',
     line: false,
@@ -163,12 +171,7 @@ const HEAD_NAMES = {
 /** Training images of each development split: its characters × 20 drawers (the data's own count). */
 function trainingImagesPerSplit() {
   const alphabets = loadOmniglot();
-  return AUTO_SPLITS.map((holdout) =>
-    splitAlphabets(alphabets, holdout).train.reduce(
-      (n, a) => n + a.characters.reduce((m, c) => m + c.drawings.length, 0),
-      0,
-    ),
-  );
+  return AUTO_SPLITS.map((holdout) => countDrawings(splitAlphabets(alphabets, holdout).train));
 }
 
 /** Every training of a recipe, per head: {split, seed, error, seconds}; errors on the file's own runs. */

@@ -12,7 +12,7 @@ const init = (seed) => tf.initializers.heNormal({ seed });
  * ArcFace's networks. `resnet`: the same stages, each a basic residual block (He et al. 2016: two 3×3
  * conv–BN with a ReLU between, plus a 1×1 conv–BN projection of the input, summed, ReLU) before its
  * pool — about 4× the plain stage's multiply-adds at one width, so width 16 costs what the plain width
- * 32 does. `mlp`: a dense network for backends without conv filter gradients (wasm).
+ * 32 does. `resnet-pool`: the same blocks with the pool between their two convolutions. `mlp`: a dense network for backends without conv filter gradients (wasm).
  */
 export function backbone(kind, { size, width, depth = 3, embeddingSize, dropout, seed, weightDecay = 0 }) {
   const kernelRegularizer = weightDecay > 0 ? tf.regularizers.l2({ l2: weightDecay }) : undefined;
@@ -36,19 +36,25 @@ export function backbone(kind, { size, width, depth = 3, embeddingSize, dropout,
       h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h);
     }
     h = tf.layers.batchNormalization().apply(h);
-  } else if (kind === 'resnet') {
+  } else if (kind === 'resnet' || kind === 'resnet-pool') {
+    // `resnet-pool` pools between the block's two convolutions (the shortcut pools before its
+    // projection, as ResNet-D's average-pool shortcut, He et al. 2019): the second convolution and the
+    // projection see a quarter of the positions, so the stage costs about the plain one at 1.25× its width.
+    const poolInside = kind === 'resnet-pool';
+    const pool = (x) => tf.layers.maxPooling2d({ poolSize: 2 }).apply(x);
     for (const [i, filters] of blocks.entries()) {
       // Seeds apart from the plain net's (seed + 0…3) and the FC's (seed + 5).
       const s0 = seed + 100 + 10 * i;
       let a = conv(filters, 3, s0).apply(h);
       a = tf.layers.batchNormalization().apply(a);
       a = tf.layers.reLU().apply(a);
+      if (poolInside) a = pool(a);
       a = conv(filters, 3, s0 + 1).apply(a);
       a = tf.layers.batchNormalization().apply(a);
       // Every stage changes the channel count, so the shortcut is a projection.
-      const shortcut = tf.layers.batchNormalization().apply(conv(filters, 1, s0 + 2).apply(h));
+      const shortcut = tf.layers.batchNormalization().apply(conv(filters, 1, s0 + 2).apply(poolInside ? pool(h) : h));
       h = tf.layers.reLU().apply(tf.layers.add().apply([a, shortcut]));
-      h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h);
+      if (!poolInside) h = pool(h);
     }
     h = tf.layers.batchNormalization().apply(h);
   } else {

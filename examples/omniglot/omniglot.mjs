@@ -86,6 +86,11 @@ export function splitAlphabets(alphabets, holdout) {
   return { train, heldOut };
 }
 
+/** How many drawings (training images before any rotation) `alphabets` hold together. */
+export function countDrawings(alphabets) {
+  return alphabets.reduce((n, a) => n + a.characters.reduce((m, c) => m + c.drawings.length, 0), 0);
+}
+
 /**
  * 20-way one-shot runs in the standard protocol from held-out alphabets: per run, one alphabet, `ways`
  * random characters, two different random drawers (one gives the training image of every character,

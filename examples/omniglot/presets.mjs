@@ -13,6 +13,8 @@ const DEFAULT = {
   backbone: 'cnn',
   epochs: 10,
   width: 32,
+  // The MLP's width on wasm (no conv filter gradients there): the plain net's of the preset's cost.
+  mlpWidth: 32,
   batch: 128,
   // insightface's optimiser: SGD, momentum 0.9, lr 0.1, L2 5e-4 on the backbone's kernels (third
   // screen and dev4, docs/omniglot-benchmark.md); warm-up and cosine decay as before.
@@ -38,6 +40,7 @@ export const PRESETS = {
   quick: {
     ...DEFAULT,
     width: 16,
+    mlpWidth: 16,
     epochs: 3,
     rotations: 1,
     tta: 1,
@@ -65,19 +68,28 @@ export const PRESETS = {
 const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
 
 /**
- * The ResNet at width w against the plain net at 2w (about the same multiply-adds): 1.27× the time
- * (three more BN layers and an addition per stage; 133–139 s against 104–110 s, screen15).
+ * Each backbone against the plain net: `width`, the plain width of about its multiply-adds per unit of
+ * its own width; `time`, its time against that plain net's. The ResNet at width w: the plain net at 2w,
+ * 1.27× its time (three more BN layers and an addition per stage; 133–139 s against 104–110 s,
+ * screen15). The pooled ResNet at width w: the plain net at 1.6w, 1.2× its time (width 20: 123–146 s a
+ * training in screen18, about the ResNet at width 16's; 1.15× the plain width 32's training step side
+ * by side, where the ResNet's was 1.21×).
  */
-const RESNET_COST = 1.27;
+const BACKBONE_COST = {
+  cnn: { width: 1, time: 1 },
+  resnet: { width: 2, time: 1.27 },
+  'resnet-pool': { width: 1.6, time: 1.2 },
+};
 
 /**
  * Expected seconds of one training of `images` images for `epochs` epochs at `width`, for the plain
- * backbone (`cnn`) or the ResNet.
+ * backbone (`cnn`), the ResNet or the pooled ResNet.
  */
 export function estimateSeconds({ images, epochs, width, backbone = 'cnn' }) {
-  const plainWidth = backbone === 'resnet' ? 2 * width : width;
+  const cost = BACKBONE_COST[backbone] ?? BACKBONE_COST.cnn;
+  const plainWidth = cost.width * width;
   const known = Object.keys(MS_PER_IMAGE_EPOCH).map(Number);
   const nearest = known.reduce((a, b) => (Math.abs(b - plainWidth) < Math.abs(a - plainWidth) ? b : a));
-  const ms = MS_PER_IMAGE_EPOCH[nearest] * (plainWidth / nearest) ** 1.5 * (backbone === 'resnet' ? RESNET_COST : 1);
+  const ms = MS_PER_IMAGE_EPOCH[nearest] * (plainWidth / nearest) ** 1.5 * cost.time;
   return (images * epochs * ms) / 1000;
 }

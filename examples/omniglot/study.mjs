@@ -469,6 +469,47 @@ const STAGES = {
       { against: 'screen9/views4' },
     ],
   ],
+  // Eighteenth screen: the ResNet with each stage's pool between its two convolutions (`resnet-pool`),
+  // a cheaper block, at width 20 (about the plain default's time), 10 epochs, 4 splits × seed 1, against
+  // the default (screen9's views4) with the ResNet at width 16 (screen15) beside them.
+  screen18: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'resnet16',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
+      { trained: false, from: 'screen15', file: 'resnet16', against: 'screen9/views4' },
+    ],
+    [
+      'pool20',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet-pool --width 20`,
+      { against: 'screen9/views4' },
+    ],
+  ],
+  // Nineteenth screen: larger margins for the first command's two margin heads with the paper's
+  // settings (ArcFace's 0.3 erred more than its 0.5 in the seventh and fourteenth screens): ArcFace at
+  // m 0.65, CosFace at m 0.45, 4 splits × seed 1, each paired with screen9's softmax and set against
+  // its own head at the paper's margin (screen9's ArcFace, heads5's CosFace).
+  screen19: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'arcface-m0.65',
+      `${D4} --heads arcface --dropout 0 --views 4 --margin 0.65`,
+      { pairWith: 'screen9/views4', against: 'screen9/views4' },
+    ],
+    [
+      'cosface-m0.45',
+      `${D4} --heads cosface --dropout 0 --views 4 --margin 0.45`,
+      { pairWith: 'screen9/views4', against: 'heads5/cosface' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

@@ -121,8 +121,8 @@ let width = count('width', args.width ?? String(preset.width), 1, 512);
 const depth = count('depth', args.depth ?? String(preset.depth ?? 3), 3, 4);
 if (depth === 4 && size < 16) fail(`--depth 4 needs --size 16 or more (got ${size})`);
 const backboneArg = args.backbone ?? preset.backbone ?? 'cnn';
-if (!['cnn', 'resnet'].includes(backboneArg))
-  fail(`--backbone must be cnn or resnet (got ${JSON.stringify(args.backbone)})`);
+if (!['cnn', 'resnet', 'resnet-pool'].includes(backboneArg))
+  fail(`--backbone must be cnn, resnet or resnet-pool (got ${JSON.stringify(args.backbone)})`);
 const learningRate = positive('lr', args.lr ?? String(preset.lr));
 // Each character's rotations by 90°, 180°, 270° (4) and their mirror images (8) as new identities.
 const rotations = count('rotations', args.rotations ?? String(preset.rotations), 1, 8);
@@ -186,9 +186,9 @@ const backendText = await useBackend(args.backend).catch((err) => fail(err.messa
 if (tf.getBackend() === 'wasm' && args.backbone !== undefined)
   fail(`--backbone ${backboneArg}: the wasm backend has no conv filter gradient, so it trains an MLP backbone`);
 const backboneKind = tf.getBackend() === 'wasm' ? 'mlp' : backboneArg;
-// A preset's ResNet at width w costs what the plain net at 2w does: the MLP that stands in for it on
-// wasm keeps the plain width (its units are 32 × width).
-if (backboneKind === 'mlp' && backboneArg === 'resnet' && args.width === undefined) width *= 2;
+// The MLP that stands in for a preset's backbone on wasm has the preset's own width for it (its units
+// are 32 × width): a ResNet's width is not the plain net's of the same cost.
+if (backboneKind === 'mlp' && args.width === undefined) width = preset.mlpWidth ?? width;
 console.log(`backend ${backendText}`);
 if (useFastPath) {
   const fast = fastPath.enable();
@@ -503,7 +503,7 @@ console.log(
       .join('; '),
 );
 console.log(
-  `preset ${presetName}: ${{ resnet: 'ResNet, ', mlp: 'MLP, ' }[backboneKind] ?? ''}width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
+  `preset ${presetName}: ${{ resnet: 'ResNet, ', 'resnet-pool': 'ResNet (pool inside the block), ', mlp: 'MLP, ' }[backboneKind] ?? ''}width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}` +
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +

@@ -75,15 +75,19 @@ describe('[examples]', () => {
       /--elastic must be a displacement in pixels in \[0, 4\] \(got "9"\)/,
     );
     expect(() => run('examples/omniglot/train.mjs', ['--quick', '--backbone', 'vgg'])).toThrow(
-      /--backbone must be cnn or resnet \(got "vgg"\)/,
+      /--backbone must be cnn, resnet or resnet-pool \(got "vgg"\)/,
     );
   });
 
-  test('examples/omniglot/train.mjs --backbone resnet: residual stages train, save and reload', () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-resnet-'));
-    const args = ['--quick', '--heads', 'arcface', '--backbone', 'resnet', '--epochs', '1', '--figures', 'false'];
+  test.each([
+    // The pooled block: the pool between the two convolutions, and one on the shortcut before its projection.
+    ['resnet', 'ResNet', 3],
+    ['resnet-pool', 'ResNet \\(pool inside the block\\)', 6],
+  ])('examples/omniglot/train.mjs --backbone %s: residual stages train, save and reload', (backbone, label, pools) => {
+    const out = mkdtempSync(path.join(tmpdir(), `tfjs-margin-${backbone}-`));
+    const args = ['--quick', '--heads', 'arcface', '--backbone', backbone, '--epochs', '1', '--figures', 'false'];
     const stdout = run('examples/omniglot/train.mjs', [...args, '--out', out]);
-    expect(stdout).toMatch(/^preset quick: ResNet, width 16,/m);
+    expect(stdout).toMatch(new RegExp(`^preset quick: ${label}, width 16,`, 'm'));
     const line = stdout.split('\n').find((l) => l.startsWith('one-shot '));
     expect(line).toMatch(/^one-shot arcface: error \d+\.\d% \(20-way, 8 runs\)$/);
     // One epoch on 176 characters: far better than chance (95% error).
@@ -94,11 +98,12 @@ describe('[examples]', () => {
     const classes = model.modelTopology.config.layers.map((l) => l.class_name);
     expect(classes.filter((c) => c === 'Add')).toHaveLength(3);
     expect(classes.filter((c) => c === 'Conv2D')).toHaveLength(9);
+    expect(classes.filter((c) => c === 'MaxPooling2D')).toHaveLength(pools);
     const runs = path.join(out, 'runs', 'holdout-Greek+Sanskrit');
     const loaded = run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface']);
     expect(loaded.split('\n').filter((l) => l.startsWith('one-shot '))).toEqual([line]);
     expect(() => run('examples/omniglot/train.mjs', ['--backend', 'wasm', ...args, '--out', out])).toThrow(
-      /--backbone resnet: the wasm backend has no conv filter gradient/,
+      new RegExp(`--backbone ${backbone}: the wasm backend has no conv filter gradient`),
     );
   });
 

@@ -2,13 +2,12 @@
 // the jest spec: the same estimate the example prints before it trains, per training on the first
 // development split (what `npm run example` trains), the largest one, and all 242 characters
 // (`--holdout none`).
-import { AUTO_SPLITS, loadOmniglot, splitAlphabets } from '../../examples/omniglot/omniglot.mjs';
+import { AUTO_SPLITS, countDrawings, loadOmniglot, splitAlphabets } from '../../examples/omniglot/omniglot.mjs';
 import { estimateSeconds, PRESETS } from '../../examples/omniglot/presets.mjs';
 
 const alphabets = loadOmniglot();
-const drawings = (as) => as.reduce((n, a) => n + a.characters.reduce((m, c) => m + c.drawings.length, 0), 0);
-const perSplit = AUTO_SPLITS.map((holdout) => drawings(splitAlphabets(alphabets, holdout).train));
-const images = { firstSplit: perSplit[0], largestSplit: Math.max(...perSplit), all: drawings(alphabets) };
+const perSplit = AUTO_SPLITS.map((holdout) => countDrawings(splitAlphabets(alphabets, holdout).train));
+const images = { firstSplit: perSplit[0], largestSplit: Math.max(...perSplit), all: countDrawings(alphabets) };
 const out = {};
 for (const [name, p] of Object.entries(PRESETS)) {
   out[name] = { headline: p.headline.length };
