@@ -116,6 +116,8 @@ const RECIPES = [
   },
   { label: 'default, lr 0.2', sources: ['screen12/lr0.2'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, ArcFace m 0.3', sources: ['screen14/m0.3'], epochs: 10, width: 32, rotations: 4 },
+  { label: 'default, ArcFace m 0.65', sources: ['screen19/arcface-m0.65'], epochs: 10, width: 32, rotations: 4 },
+  { label: 'default, CosFace m 0.45', sources: ['screen19/cosface-m0.45'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, L2 1e-4', sources: ['screen14/wd1e-4'], epochs: 10, width: 32, rotations: 4 },
   {
     label: 'default with a ResNet at width 16',
