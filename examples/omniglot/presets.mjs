@@ -68,10 +68,10 @@ export const PRESETS = {
 const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
 
 /**
- * Each backbone against the plain net: `width`, the plain width of about its multiply-adds per unit of
- * its own width; `time`, its time against that plain net's. The ResNet at width w: the plain net at 2w,
- * 1.27× its time (three more BN layers and an addition per stage; 133–139 s against 104–110 s,
- * screen15). The pooled ResNet at width w: the plain net at 1.6w, 1.2× its time (width 20: 123–146 s a
+ * Each backbone against a plain net: `width`, that plain net's width per unit of the backbone's own;
+ * `time`, the backbone's training time against that plain net's. The ResNet at width w: the plain
+ * net at 2w, 1.27× its time (three more BN layers and an addition per stage; 133–139 s against
+ * 104–110 s, screen15). The pooled ResNet at width w: the plain net at 1.6w, 1.2× its time (width 20: 123–146 s a
  * training in screen18, about the ResNet at width 16's; 1.15× the plain width 32's training step side
  * by side, where the ResNet's was 1.21×).
  */
