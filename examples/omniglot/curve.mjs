@@ -118,6 +118,14 @@ const RECIPES = [
   { label: 'default, ArcFace m 0.3', sources: ['screen14/m0.3'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, ArcFace m 0.65', sources: ['screen19/arcface-m0.65'], epochs: 10, width: 32, rotations: 4 },
   { label: 'default, CosFace m 0.45', sources: ['screen19/cosface-m0.45'], epochs: 10, width: 32, rotations: 4 },
+  // Scoring only: the default's own models (deterministic trainings), so the default's time.
+  {
+    label: 'default scored with 8 views about the support mean',
+    sources: ['screen20/views8-center'],
+    epochs: 10,
+    width: 32,
+    rotations: 4,
+  },
   { label: 'default, L2 1e-4', sources: ['screen14/wd1e-4'], epochs: 10, width: 32, rotations: 4 },
   {
     label: 'default with a ResNet at width 16',

@@ -510,6 +510,22 @@ const STAGES = {
       { pairWith: 'screen9/views4', against: 'heads5/cosface' },
     ],
   ],
+  // Twentieth screen: scoring with 8 test-time views (the 4 quarter turns and their mirror images) about
+  // each run's support mean, on the default's own models (its trainings are deterministic): on split 1
+  // it erred less for the 6 saved models of 3 seeds and 2 backbones. 4 splits × seed 1, against
+  // screen9's views4 (the same splits, seed, runs and models).
+  screen20: [
+    [
+      'views4',
+      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+      { trained: false, from: 'screen9', file: 'views4' },
+    ],
+    [
+      'views8-center',
+      `${D4} --heads softmax,arcface --dropout 0 --views 8 --center support`,
+      { against: 'screen9/views4' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
