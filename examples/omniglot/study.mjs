@@ -22,6 +22,18 @@ const { values: args, positionals } = parseArgs({
 // recipe of its day (width 16, 20 epochs, Adam 3e-3).
 const H3 = '--heads softmax,arcface,cosface --tta 1 --width 16 --epochs 20 --optimizer adam --lr 3e-3 --wd 0';
 const D4 = '--preset default --splits 4 --seeds 1 --dev-runs 30';
+// The reference rows later stages set beside their own, trained once: the default's softmax and
+// ArcFace on 4 splits × seed 1 (screen9's views4), and the ResNet at width 16's (screen15).
+const DEFAULT_SEED1 = [
+  'views4',
+  `${D4} --heads softmax,arcface --dropout 0 --views 4`,
+  { trained: false, from: 'screen9', file: 'views4' },
+];
+const RESNET16_SEED1 = [
+  'resnet16',
+  `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
+  { trained: false, from: 'screen15', file: 'resnet16', against: 'screen9/views4' },
+];
 // The default preset's optimiser until the fourth stage (dev4) chose SGD: spelled out since.
 // Every stage before dev5 trained with dropout 0.2 before the embedding (the default until dev5 chose
 // none): its flags spell it out, so each still regenerates what was published.
@@ -263,11 +275,7 @@ const STAGES = {
   // 4 test-time views), 4 splits × seed 1, each paired with screen9's views4 softmax (the same runs);
   // CosFace, AdaCos and L-Softmax are heads4's trainings (deterministic), scored with 4 views.
   heads5: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     [
       'cosface',
       `${D4} --heads cosface --dropout 0 --views 4`,
@@ -309,11 +317,7 @@ const STAGES = {
   // points. Softmax and ArcFace on 4 splits × seed 1, each against the default's (screen9's views4: the
   // same splits, seed and runs).
   screen10: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     ['elastic2', `${D4} --heads softmax,arcface --dropout 0 --views 4 --elastic 2`, { against: 'screen9/views4' }],
   ],
   // Eleventh screen, for the full preset: its budget spent on width rather than epochs — width 64 for 15
@@ -337,11 +341,7 @@ const STAGES = {
   // for 10 epochs only and is short of fitting (sixth screen): twice the rate, the same warm-up and
   // cosine decay. Softmax and ArcFace on 4 splits × seed 1, against the default's (screen9's views4).
   screen12: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     ['lr0.2', `${D4} --heads softmax,arcface --dropout 0 --views 4 --lr 0.2`, { against: 'screen9/views4' }],
   ],
   // Thirteenth screen, for the full preset: ×8 identities (the mirror images' quarter turns too) for 20
@@ -365,11 +365,7 @@ const STAGES = {
   // and L2 1e-4 instead of 5e-4. ArcFace on 4 splits × seed 1, against the default's (screen9's views4)
   // and paired with its softmax.
   screen14: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     [
       'm0.3',
       `${D4} --heads arcface --dropout 0 --views 4 --margin 0.3`,
@@ -385,11 +381,7 @@ const STAGES = {
   // shortcut) at width 16, about the plain width-32 backbone's multiply-adds (7.6M against 7.5M per
   // image). Softmax and ArcFace on 4 splits × seed 1, against the default's (screen9's views4).
   screen15: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     [
       'resnet16',
       `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
@@ -453,16 +445,8 @@ const STAGES = {
   // Softmax and ArcFace on 4 splits × seed 1, against the default's (screen9's views4); the ResNet for
   // 10 epochs (screen15) beside them.
   screen17: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
-    [
-      'resnet16',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
-      { trained: false, from: 'screen15', file: 'resnet16', against: 'screen9/views4' },
-    ],
+    DEFAULT_SEED1,
+    RESNET16_SEED1,
     [
       'resnet16e8',
       `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16 --epochs 8`,
@@ -473,16 +457,8 @@ const STAGES = {
   // a cheaper block, at width 20 (about the plain default's time), 10 epochs, 4 splits × seed 1, against
   // the default (screen9's views4) with the ResNet at width 16 (screen15) beside them.
   screen18: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
-    [
-      'resnet16',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet --width 16`,
-      { trained: false, from: 'screen15', file: 'resnet16', against: 'screen9/views4' },
-    ],
+    DEFAULT_SEED1,
+    RESNET16_SEED1,
     [
       'pool20',
       `${D4} --heads softmax,arcface --dropout 0 --views 4 --backbone resnet-pool --width 20`,
@@ -494,11 +470,7 @@ const STAGES = {
   // m 0.65, CosFace at m 0.45, 4 splits × seed 1, each paired with screen9's softmax and set against
   // its own head at the paper's margin (screen9's ArcFace, heads5's CosFace).
   screen19: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     [
       'arcface-m0.65',
       `${D4} --heads arcface --dropout 0 --views 4 --margin 0.65`,
@@ -515,11 +487,7 @@ const STAGES = {
   // it erred less for the 6 saved models of 3 seeds and 2 backbones. 4 splits × seed 1, against
   // screen9's views4 (the same splits, seed, runs and models).
   screen20: [
-    [
-      'views4',
-      `${D4} --heads softmax,arcface --dropout 0 --views 4`,
-      { trained: false, from: 'screen9', file: 'views4' },
-    ],
+    DEFAULT_SEED1,
     [
       'views8-center',
       `${D4} --heads softmax,arcface --dropout 0 --views 8 --center support`,
