@@ -71,22 +71,25 @@ const MS_PER_IMAGE_EPOCH = { 16: 0.5, 32: 0.9, 64: 2.4 };
  * Each backbone against a plain net: `width`, that plain net's width per unit of the backbone's own;
  * `time`, the backbone's training time against that plain net's. The ResNet at width w: the plain
  * net at 2w, 1.27× its time (three more BN layers and an addition per stage; 133–139 s against
- * 104–110 s, screen15). The pooled ResNet at width w: the plain net at 1.6w, 1.2× its time (width 20: 123–146 s a
- * training in screen18, about the ResNet at width 16's; 1.15× the plain width 32's training step side
- * by side, where the ResNet's was 1.21×).
+ * 104–110 s, screen15). The pooled ResNet at width w: the plain net at 1.6w, 1.2× its time (width
+ * 20: 123–150 s a training in screen18, about the ResNet at width 16's; 1.15× the plain width 32's
+ * training step side by side, where the ResNet's was 1.21×). The MLP (wasm) is estimated as the
+ * plain net it stands in for; wasm itself is slower, which the example says.
  */
 const BACKBONE_COST = {
   cnn: { width: 1, time: 1 },
+  mlp: { width: 1, time: 1 },
   resnet: { width: 2, time: 1.27 },
   'resnet-pool': { width: 1.6, time: 1.2 },
 };
 
 /**
  * Expected seconds of one training of `images` images for `epochs` epochs at `width`, for the plain
- * backbone (`cnn`), the ResNet or the pooled ResNet.
+ * backbone (`cnn`), the ResNet, the pooled ResNet or the MLP; throws for any other backbone.
  */
 export function estimateSeconds({ images, epochs, width, backbone = 'cnn' }) {
-  const cost = BACKBONE_COST[backbone] ?? BACKBONE_COST.cnn;
+  const cost = BACKBONE_COST[backbone];
+  if (cost === undefined) throw new Error(`estimateSeconds: no cost for backbone ${JSON.stringify(backbone)}`);
   const plainWidth = cost.width * width;
   const known = Object.keys(MS_PER_IMAGE_EPOCH).map(Number);
   const nearest = known.reduce((a, b) => (Math.abs(b - plainWidth) < Math.abs(a - plainWidth) ? b : a));
