@@ -165,9 +165,14 @@ function showInput(ink) {
   }
 }
 
+/** A drawing's strokes as the model's input: its size and framing (models made before framing: `frame`). */
+function inkOf(drawing) {
+  return drawingToInk(drawing, info.size, { framing: info.framing ?? 'frame' });
+}
+
 /** The drawing on the pad as the network's input, or an error for an empty pad. */
 function padInk() {
-  const ink = drawingToInk(strokes, info.size);
+  const ink = inkOf(strokes);
   if (strokes.length === 0 || inkAmount(ink) < 1) throw new Error('the canvas is empty — draw a character first');
   state.lastInk = Array.from(ink);
   showInput(ink);
@@ -184,7 +189,7 @@ function embed(inks) {
 async function reembed() {
   const next = galleries.create({ dim: info.embeddingSize });
   if (drawings.length > 0) {
-    const e = embed(drawings.map((d) => drawingToInk(d.strokes, info.size)));
+    const e = embed(drawings.map((d) => inkOf(d.strokes)));
     try {
       const rows = await e.array();
       for (let i = 0; i < rows.length; i++) await next.add(drawings[i].name, [rows[i]]);
@@ -357,7 +362,7 @@ async function runFineTune() {
   if (names.length < 2 || names.some((n) => gallery.count(n) < 2)) {
     throw new Error('fine-tuning needs at least two identities with at least two drawings each');
   }
-  const inks = drawings.map((d) => drawingToInk(d.strokes, info.size));
+  const inks = drawings.map((d) => inkOf(d.strokes));
   const labels = drawings.map((d) => names.indexOf(d.name));
   const recipe = { ...FINE_TUNE, ...(params.has('epochs') ? { epochs: Number(params.get('epochs')) } : {}) };
   const totalSteps = recipe.epochs * Math.ceil((inks.length * recipe.copies) / recipe.batchSize);

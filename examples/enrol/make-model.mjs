@@ -78,7 +78,8 @@ const oneShotErrors = Object.values(training.oneShot)[0];
 const oneShotError = oneShotErrors.reduce((a, b) => a + b, 0) / oneShotErrors.length;
 
 const model = await loadModel(path.join(from, args.head, 'embedder'));
-const heldOut = loadOmniglot({ size: meta.size }).filter((a) => meta.holdout.includes(a.name));
+const framing = meta.framing ?? 'frame';
+const heldOut = loadOmniglot({ size: meta.size, framing }).filter((a) => meta.holdout.includes(a.name));
 const images = [];
 const character = [];
 const alphabet = [];
@@ -129,6 +130,7 @@ const info = {
   created: new Date().toISOString().slice(0, 10),
   backend: tf.getBackend(),
   size: meta.size,
+  framing,
   embeddingSize: meta.embeddingSize,
   tta: meta.tta,
   holdout: meta.holdout,

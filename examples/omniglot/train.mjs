@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
 import { pairCosines, resumable, useBackend } from '../shared.mjs';
 import { AFFINE, randomAffine, rotateInk } from './augment.mjs';
+import { FRAMINGS } from './drawing.mjs';
 import { embedInks } from './embed.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     depth: { type: 'string' },
     backbone: { type: 'string' },
     size: { type: 'string', default: '28' },
+    framing: { type: 'string' },
     figures: { type: 'string', default: 'true' },
     preset: { type: 'string', default: 'default' },
     rotations: { type: 'string' },
@@ -114,6 +116,10 @@ const epochs = count('epochs', args.epochs ?? String(preset.epochs), 1, 1000);
 const seeds = count('seeds', args.seeds, 1, 100);
 const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
 const size = count('size', args.size, 8, 105);
+// What of each drawing the network sees (drawing.mjs): the whole canvas, or a square about its ink.
+const framing = args.framing ?? preset.framing ?? 'frame';
+if (!FRAMINGS.includes(framing))
+  fail(`--framing must be ${FRAMINGS.join(' or ')} (got ${JSON.stringify(args.framing)})`);
 const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);
 const batchSize = count('batch', args.batch ?? String(preset.batch), 2, 4096);
 let width = count('width', args.width ?? String(preset.width), 1, 512);
@@ -154,6 +160,7 @@ const useFastPath = flag('fast-path', args['fast-path']);
 const strokeRate = Number(args.strokes ?? preset.strokes ?? 0);
 if (!(strokeRate >= 0 && strokeRate <= 1))
   fail(`--strokes must be a fraction in [0, 1] (got ${JSON.stringify(args.strokes)})`);
+if (strokeRate > 0 && framing !== 'frame') fail(`--strokes re-draws on the whole canvas: it needs --framing frame`);
 const dropout = Number(args.dropout ?? preset.dropout);
 if (!(dropout >= 0 && dropout < 1)) fail(`--dropout must be in [0, 1) (got ${JSON.stringify(args.dropout)})`);
 const augment = flag('augment', args.augment);
@@ -200,7 +207,7 @@ if (useFastPath) {
 }
 
 const t0 = Date.now();
-const alphabets = loadOmniglot({ size });
+const alphabets = loadOmniglot({ size, framing });
 const strokesByImage = strokeRate > 0 ? loadStrokes() : new Map();
 /** Runs `f`, turning a thrown data or argument error into a one-line message and exit code 2. */
 function orFail(f) {
@@ -210,7 +217,7 @@ function orFail(f) {
     return fail(err.message);
   }
 }
-const external = orFail(() => args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size }) })));
+const external = orFail(() => args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size, framing }) })));
 
 /** Held-out alphabet lists to train and test on. */
 function holdouts() {
@@ -240,7 +247,7 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
     const relative = path.relative(process.cwd(), dir);
     sets.push({
       name: relative.startsWith('..') ? dir : relative,
-      runs: readRuns(dir, { size }),
+      runs: readRuns(dir, { size, framing }),
     });
   }
   sets.push(...external);
@@ -474,6 +481,10 @@ if (args.load) {
   for (const head of heads) {
     const meta = JSON.parse(readFileSync(path.join(out, head, 'meta.json'), 'utf8'));
     if (meta.size !== size) fail(`--load: ${head} was trained at --size ${meta.size}; pass --size ${meta.size}`);
+    if ((meta.framing ?? 'frame') !== framing)
+      fail(
+        `--load: ${head} was trained with --framing ${meta.framing ?? 'frame'}; pass --framing ${meta.framing ?? 'frame'}`,
+      );
     const model = await loadModel(path.join(out, head, 'embedder'));
     // The split's own runs as many as it was judged on, unless --dev-runs asks for more (or fewer).
     const perAlphabet = args['dev-runs'] === undefined ? meta.runsPerAlphabet : runsPerAlphabet;
@@ -569,6 +580,7 @@ for (const head of headNames) {
         const meta = {
           head,
           size,
+          framing,
           embeddingSize,
           backbone: backboneKind,
           holdout: split.holdout,
@@ -603,7 +615,7 @@ console.log(`\n${table}\n`);
 
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
-  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input, ${embeddingSize}-d BN embedding, ` +
+  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input${framing === 'ink' ? ' framed about the ink' : ''}, ${embeddingSize}-d BN embedding, ` +
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +

@@ -77,6 +77,17 @@ describe('[examples]', () => {
     expect(() => run('examples/omniglot/train.mjs', ['--quick', '--backbone', 'vgg'])).toThrow(
       /--backbone must be cnn, resnet or resnet-pool \(got "vgg"\)/,
     );
+    // The framing is the model's: a bad one, stroke re-drawing without the whole canvas, or a saved
+    // model judged in another framing than it was trained in, is one clear line.
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--framing', 'crop'])).toThrow(
+      /--framing must be frame or ink \(got "crop"\)/,
+    );
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--framing', 'ink', '--strokes', '0.5'])).toThrow(
+      /--strokes re-draws on the whole canvas: it needs --framing frame/,
+    );
+    expect(() =>
+      run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--framing', 'ink']),
+    ).toThrow(/--load: arcface was trained with --framing frame; pass --framing frame/);
   });
 
   test.each([

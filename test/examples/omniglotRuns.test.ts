@@ -115,6 +115,48 @@ describe('[examples] Omniglot runs folders', () => {
     expect(r.bad).toBe("center must be 'none' or 'support' (got train)");
   });
 
+  test("framing 'ink': a drawing centred and scaled about its ink, wherever and however large it was drawn", () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'test/examples/framingProbe.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    type Moments = { mass: number; cx: number; cy: number; r: number };
+    const r = JSON.parse(out) as {
+      movedFrameIou: number;
+      movedInkIou: number;
+      largeFrameIou: number;
+      smallMoments: Moments;
+      largeMoments: Moments;
+      frameMass: number;
+      inkMass: number;
+      frameWindow: { x0: number; y0: number; side: number };
+      empty: number[];
+      emptyWindow: { x0: number; y0: number; side: number };
+      dotWindow: number;
+      bad: string;
+    };
+    // Moved by whole pixels: no overlap in the whole frame, the same image framed about the ink.
+    expect(r.movedFrameIou).toBe(0);
+    expect(r.movedInkIou).toBeCloseTo(1, 6);
+    // Drawn twice as large: no overlap in the frame; about the ink, centred on the 28×28 square's
+    // middle (14, 14) with an RMS radius of 28 / 4 = 7 pixels, small or large.
+    expect(r.largeFrameIou).toBe(0);
+    for (const m of [r.smallMoments, r.largeMoments]) {
+      expect(m.cx).toBeCloseTo(14, 1);
+      expect(m.cy).toBeCloseTo(14, 1);
+      expect(m.r).toBeCloseTo(7, 1);
+    }
+    // Area averaging keeps the ink in either framing.
+    expect(r.frameMass).toBeCloseTo(1, 5);
+    expect(r.inkMass).toBeCloseTo(1, 5);
+    expect(r.frameWindow).toEqual({ x0: 0, y0: 0, side: 105 });
+    // No ink: the whole frame, all paper, no NaN; a dot is magnified 3× at most.
+    expect(r.empty).toEqual([0]);
+    expect(r.emptyWindow).toEqual({ x0: 0, y0: 0, side: 105 });
+    expect(r.dotWindow).toBeCloseTo(35, 6);
+    expect(r.bad).toBe('framing must be frame or ink (got crop)');
+  });
+
   test('test-time views: each quarter turn embedded to unit length, side by side; a turned image permutes them', () => {
     const out = execFileSync(process.execPath, [path.join(root, 'test/examples/viewsProbe.mjs')], {
       cwd: root,
