@@ -58,6 +58,8 @@ const trainArgs = [
   '0.2',
   '--views',
   '1',
+  '--framing',
+  'frame',
   '--dev-runs',
   '10',
   '--figures',

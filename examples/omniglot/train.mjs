@@ -518,7 +518,8 @@ console.log(
     `${groups ? ` (${batchSize / perClass} characters of one alphabet × ${perClass})` : ''}, ${optimizerName} ${learningRate}` +
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
-    `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}`,
+    `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}` +
+    `${framing === 'ink' ? ', each drawing framed about its ink' : ''}`,
 );
 {
   // What the run will cost: training time grows with images × epochs (measured for the presets on a
