@@ -526,6 +526,17 @@ const STAGES = {
     `${D4} --heads ${head} --dropout 0 --views 4 --framing ink`,
     { pairWith: 'screen21/ink', against: `${plain}/${head}` },
   ]),
+  // Twenty-second screen: the full preset (the ResNet at width 16, 40 epochs, dropout 0.2) with the ink
+  // framing, ArcFace on 4 splits × seed 1, paired with screen21's softmax (the default, framed about the
+  // ink: the same splits, seed and runs) and set against screen16's ArcFace (the full preset on the
+  // whole canvas).
+  screen22: [
+    [
+      'full-ink',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4 --backbone resnet --width 16 --framing ink',
+      { pairWith: 'screen21/ink', against: 'screen16/arcface' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
