@@ -6,6 +6,7 @@ import { decodePng, toInk } from '../../examples/omniglot/images.mjs';
 import { loadOmniglot } from '../../examples/omniglot/omniglot.mjs';
 import { loadStrokes, parseStrokes, renderStrokes } from '../../examples/omniglot/strokes.mjs';
 import { random } from '../../examples/shared.mjs';
+import { softIou } from './inkMeasures.mjs';
 
 const size = 5;
 const img = Float32Array.from({ length: size * size }, (_, i) => i + 1);
@@ -62,15 +63,6 @@ const ious = [];
 // alphabet: the hard IoU of its 105×105 ink with the PNG's, and the 28×28 soft IoU.
 const pageIous = [];
 const pageSoftIous = [];
-const softIou = (r, ink) => {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < r.length; i++) {
-    inter += Math.min(r[i], ink[i]);
-    union += Math.max(r[i], ink[i]);
-  }
-  return inter / union;
-};
 for (const a of alphabets.slice(0, 4)) {
   for (const d of a.characters[0].drawings.slice(0, 5)) {
     const r = renderStrokes(strokes.get(`${a.characters[0].name}/${d.file}`), 28, rand, still);

@@ -1,6 +1,7 @@
 // The `ink` framing (examples/omniglot/drawing.mjs) on drawings built by hand, printed as JSON for the
 // jest spec: one shape drawn small in a corner and twice as large elsewhere on the 105×105 canvas.
 import { FRAME, drawingToInk, inkWindow, toInk } from '../../examples/omniglot/drawing.mjs';
+import { softIou } from './inkMeasures.mjs';
 
 const SIZE = 28;
 // A "4"-like shape in a unit square, placed at (x, y) with side `s` in frame pixels.
@@ -20,15 +21,6 @@ const small = shape(8, 10, 30);
 const moved = shape(61, 47, 30);
 const large = shape(35, 30, 60);
 
-const softIou = (a, b) => {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    inter += Math.min(a[i], b[i]);
-    union += Math.max(a[i], b[i]);
-  }
-  return inter / union;
-};
 const moments = (ink) => {
   let m = 0;
   let mx = 0;
