@@ -116,8 +116,22 @@ const epochs = count('epochs', args.epochs ?? String(preset.epochs), 1, 1000);
 const seeds = count('seeds', args.seeds, 1, 100);
 const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
 const size = count('size', args.size, 8, 105);
-// What of each drawing the network sees (drawing.mjs): the whole canvas, or a square about its ink.
-const framing = args.framing ?? preset.framing ?? 'frame';
+/** The framing the saved models under `dir` were trained with (`frame` before it was recorded), if any. */
+function savedFraming(dir) {
+  if (!existsSync(dir)) return undefined;
+  const found = new Set(
+    readdirSync(dir)
+      .filter((h) => existsSync(path.join(dir, h, 'meta.json')))
+      .map((h) => JSON.parse(readFileSync(path.join(dir, h, 'meta.json'), 'utf8')).framing ?? 'frame'),
+  );
+  if (found.size > 1)
+    fail(`--load ${dir}: its models were trained with different framings; pass --framing and --heads`);
+  return [...found][0];
+}
+// What of each drawing the network sees (drawing.mjs): the whole canvas, or a square about its ink; a
+// saved model is judged in the framing it was trained in unless --framing says otherwise.
+const framing =
+  args.framing ?? (args.load ? savedFraming(path.resolve(args.load)) : undefined) ?? preset.framing ?? 'frame';
 if (!FRAMINGS.includes(framing))
   fail(`--framing must be ${FRAMINGS.join(' or ')} (got ${JSON.stringify(args.framing)})`);
 const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);

@@ -86,8 +86,8 @@ describe('[examples]', () => {
       /--strokes re-draws on the whole canvas: it needs --framing frame/,
     );
     expect(() =>
-      run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--framing', 'ink']),
-    ).toThrow(/--load: arcface was trained with --framing frame; pass --framing frame/);
+      run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--framing', 'frame']),
+    ).toThrow(/--load: arcface was trained with --framing ink; pass --framing ink/);
   });
 
   test.each([
