@@ -18,7 +18,9 @@ console.log(`backend ${await useBackend('auto')}; recipe ${JSON.stringify(recipe
 const info = JSON.parse(readFileSync(path.join(here, 'model/enrol.json'), 'utf8'));
 const embedder = await loadModel(path.join(here, 'model'));
 const { size, tta: shifts } = info;
-const alphabets = loadOmniglot({ size, framing: info.framing ?? 'frame' }).filter((a) => info.holdout.includes(a.name));
+const alphabets = loadOmniglot({ size, framing: info.framing ?? 'frame', inkSpread: info.inkSpread }).filter((a) =>
+  info.holdout.includes(a.name),
+);
 
 /** Nearest-identity accuracy of `test` against a gallery of `enrolled`. */
 async function accuracy(adapter, enrolled, test) {

@@ -165,9 +165,12 @@ function showInput(ink) {
   }
 }
 
-/** A drawing's strokes as the model's input: its size and framing (models made before framing: `frame`). */
+/**
+ * A drawing's strokes as the model's input: its size and framing (models made before framing: `frame`;
+ * an `ink` model without `inkSpread`: drawing.mjs's default).
+ */
 function inkOf(drawing) {
-  return drawingToInk(drawing, info.size, { framing: info.framing ?? 'frame' });
+  return drawingToInk(drawing, info.size, { framing: info.framing ?? 'frame', inkSpread: info.inkSpread });
 }
 
 /** The drawing on the pad as the network's input, or an error for an empty pad. */

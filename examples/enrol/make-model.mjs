@@ -81,7 +81,8 @@ const oneShotError = oneShotErrors.reduce((a, b) => a + b, 0) / oneShotErrors.le
 
 const model = await loadModel(path.join(from, args.head, 'embedder'));
 const framing = meta.framing ?? 'frame';
-const heldOut = loadOmniglot({ size: meta.size, framing }).filter((a) => meta.holdout.includes(a.name));
+const { inkSpread } = meta;
+const heldOut = loadOmniglot({ size: meta.size, framing, inkSpread }).filter((a) => meta.holdout.includes(a.name));
 const images = [];
 const character = [];
 const alphabet = [];
@@ -133,6 +134,7 @@ const info = {
   backend: tf.getBackend(),
   size: meta.size,
   framing,
+  ...(inkSpread === undefined ? {} : { inkSpread }),
   embeddingSize: meta.embeddingSize,
   tta: meta.tta,
   holdout: meta.holdout,

@@ -99,20 +99,25 @@ export const FRAMINGS = ['frame', 'ink'];
 /**
  * The `ink` framing's side in RMS radii of ink: the drawings' longer side is 2.4–3.5 radii (5th–95th
  * percentile over the background sets), so at 4 a drawing fills about 70% of the square and the
- * farthest strokes of nearly all drawings stay inside it.
+ * farthest strokes of nearly all drawings stay inside it. The default of `inkSpread` below.
  */
 export const INK_SPREAD = 4;
+
+/** The `inkSpread` values {@link inkWindow} takes: below 2 it would crop most drawings' strokes. */
+export const INK_SPREAD_RANGE = [2, 8];
 
 /** The `ink` framing never magnifies more than 3× (a dot or a short dash stays a small mark). */
 const MIN_INK_SIDE = 1 / 3;
 
 /**
  * The square of source pixels `{x0, y0, side}` that `framing` shows of a grey image (1 = paper): the
- * whole image for `frame`; for `ink`, {@link INK_SPREAD} RMS radii about the ink's centre of mass (the
- * whole image when it has no ink).
+ * whole image for `frame`; for `ink`, `inkSpread` RMS radii about the ink's centre of mass (the whole
+ * image when it has no ink).
  */
-export function inkWindow({ width, height, grey }, framing = 'frame') {
+export function inkWindow({ width, height, grey }, framing = 'frame', inkSpread = INK_SPREAD) {
   if (!FRAMINGS.includes(framing)) throw new Error(`framing must be ${FRAMINGS.join(' or ')} (got ${framing})`);
+  const [lo, hi] = INK_SPREAD_RANGE;
+  if (!(inkSpread >= lo && inkSpread <= hi)) throw new Error(`inkSpread must be in [${lo}, ${hi}] (got ${inkSpread})`);
   const whole = { x0: 0, y0: 0, side: Math.max(width, height) };
   if (framing === 'frame') return whole;
   let mass = 0;
@@ -133,18 +138,19 @@ export function inkWindow({ width, height, grey }, framing = 'frame') {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) r2 += (1 - grey[y * width + x]) * ((x + 0.5 - mx) ** 2 + (y + 0.5 - my) ** 2);
   }
-  const side = Math.max(INK_SPREAD * Math.sqrt(r2 / mass), MIN_INK_SIDE * whole.side);
+  const side = Math.max(inkSpread * Math.sqrt(r2 / mass), MIN_INK_SIDE * whole.side);
   return { x0: mx - side / 2, y0: my - side / 2, side };
 }
 
 /**
  * Ink image `size`×`size` from grey levels by area averaging (each output pixel is the mean of the
  * source area it covers, fractional edges weighted), so thin strokes survive the 105 → 28 reduction.
- * `framing` picks the source square ({@link inkWindow}); source outside the image counts as paper.
+ * `framing` and `inkSpread` pick the source square ({@link inkWindow}); source outside the image counts
+ * as paper.
  */
-export function toInk(image, size, framing = 'frame') {
+export function toInk(image, size, framing = 'frame', inkSpread = INK_SPREAD) {
   const { width, height, grey } = image;
-  const { x0: ox0, y0: oy0, side } = inkWindow(image, framing);
+  const { x0: ox0, y0: oy0, side } = inkWindow(image, framing, inkSpread);
   // `frame` stretches a non-square image to the square, as it always has; `ink` keeps proportions.
   const sx = framing === 'frame' ? width / size : side / size;
   const sy = framing === 'frame' ? height / size : side / size;
@@ -178,11 +184,11 @@ const exact = (width) => ({ minWidth: width, maxWidth: width, strokeShift: 0, po
  * binary), then area-averaged to `size`×`size` ink (1 = stroke) — the path every training image took.
  * Points outside the frame are clipped; an empty drawing gives an all-zero image.
  */
-export function drawingToInk(strokes, size, { penWidth = PEN_WIDTH, framing = 'frame' } = {}) {
+export function drawingToInk(strokes, size, { penWidth = PEN_WIDTH, framing = 'frame', inkSpread = INK_SPREAD } = {}) {
   const cover = renderStrokes(strokes, FRAME, () => 0.5, exact(penWidth));
   const grey = new Float32Array(FRAME * FRAME);
   for (let i = 0; i < grey.length; i++) grey[i] = cover[i] >= 0.5 ? 0 : 1;
-  return toInk({ width: FRAME, height: FRAME, grey }, size, framing);
+  return toInk({ width: FRAME, height: FRAME, grey }, size, framing, inkSpread);
 }
 
 /** Total ink of an image: 0 for an empty canvas. */

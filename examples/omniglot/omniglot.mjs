@@ -14,9 +14,9 @@ const ZIPS = ['images_background_small1.zip', 'images_background_small2.zip'];
  * Loads every character of the vendored zips (Greek and Latin are in both; merged by
  * `<alphabet>/<character>/<file>`). Returns alphabets sorted by name, characters sorted by name,
  * each with its drawings as `{file, drawer, png, ink}` (`png` the original bytes, `ink` size×size,
- * `framing` as drawing.mjs's `toInk`).
+ * `framing` and `inkSpread` as drawing.mjs's `toInk`).
  */
-export function loadOmniglot({ size = 28, dir = DATA_DIR, framing = 'frame' } = {}) {
+export function loadOmniglot({ size = 28, dir = DATA_DIR, framing = 'frame', inkSpread } = {}) {
   const files = new Map();
   for (const zip of ZIPS) {
     const entries = unzipSync(new Uint8Array(readFileSync(path.join(dir, zip))), {
@@ -34,7 +34,7 @@ export function loadOmniglot({ size = 28, dir = DATA_DIR, framing = 'frame' } = 
     const [alphabet, character, file] = key.split('/');
     const drawer = Number(/_(\d+)\.png$/.exec(file)?.[1]);
     const png = Buffer.from(files.get(key));
-    const ink = toInk(decodePng(png, key), size, framing);
+    const ink = toInk(decodePng(png, key), size, framing, inkSpread);
     if (!byAlphabet.has(alphabet)) byAlphabet.set(alphabet, new Map());
     const chars = byAlphabet.get(alphabet);
     if (!chars.has(character)) chars.set(character, []);

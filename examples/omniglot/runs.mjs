@@ -13,9 +13,9 @@ import { decodePng, toInk } from './images.mjs';
 
 const LABELS = 'class_labels.txt';
 
-function readImage(file, size, framing) {
+function readImage(file, size, framing, inkSpread) {
   if (!existsSync(file)) throw new Error(`${file}: image not found`);
-  return toInk(decodePng(readFileSync(file), file), size, framing);
+  return toInk(decodePng(readFileSync(file), file), size, framing, inkSpread);
 }
 
 /** The runNN folders of `dir`, or `[dir]` when it is a run folder itself. */
@@ -34,10 +34,10 @@ function runFolders(dir) {
 /**
  * Reads one-shot runs. Each run: `training` (every PNG of `training/`, sorted; each a candidate class),
  * `test` (the images named in `class_labels.txt`) and `answers` (for each test image, the index of its
- * class's training image). Images are resized to `size`×`size` ink, framed as drawing.mjs's `toInk`. Throws naming the file and line on
+ * class's training image). Images are resized to `size`×`size` ink, framed as drawing.mjs's `toInk` (`framing`, `inkSpread`). Throws naming the file and line on
  * a missing file, a malformed line or an unreadable image.
  */
-export function readRuns(dir, { size = 28, framing = 'frame' } = {}) {
+export function readRuns(dir, { size = 28, framing = 'frame', inkSpread } = {}) {
   return runFolders(dir).map((runDir) => {
     const name = path.basename(runDir);
     const base = path.dirname(runDir);
@@ -75,11 +75,11 @@ export function readRuns(dir, { size = 28, framing = 'frame' } = {}) {
       }
       if (seen.has(testFile)) throw new Error(`${where}: test image ${parts[0]} listed twice`);
       seen.add(testFile);
-      test.push(readImage(testFile, size, framing));
+      test.push(readImage(testFile, size, framing, inkSpread));
       answers.push(trainingIndex.get(trainFile));
     });
     if (test.length === 0) throw new Error(`${labelsFile}: no test images listed`);
-    const training = trainingFiles.map((f) => readImage(path.join(trainingDir, f), size, framing));
+    const training = trainingFiles.map((f) => readImage(path.join(trainingDir, f), size, framing, inkSpread));
     return { name, training, test, answers };
   });
 }

@@ -537,6 +537,57 @@ const STAGES = {
       { pairWith: 'screen21/ink', against: 'screen16/arcface' },
     ],
   ],
+  // Twenty-third screen: how large a margin pays once each drawing is framed about its ink (dev8: the
+  // margins' lead over softmax was gone). The additive cosine margin (CosFace) at m 0 (NormFace, the
+  // same normalized head without a margin) and 0.2, against its paper's 0.35 (heads8); ArcFace at m 0.3,
+  // against its 0.5 (screen21). Each paired with screen21's softmax (the same splits, seed and runs) on
+  // 4 splits × seed 1.
+  screen23: [
+    [
+      'normface',
+      `${D4} --heads normface --dropout 0 --views 4 --framing ink`,
+      { pairWith: 'screen21/ink', against: 'heads6/normface' },
+    ],
+    [
+      'cosface-m0.2',
+      `${D4} --heads cosface --dropout 0 --views 4 --framing ink --margin 0.2`,
+      { pairWith: 'screen21/ink', against: 'heads8/cosface' },
+    ],
+    [
+      'arcface-m0.3',
+      `${D4} --heads arcface --dropout 0 --views 4 --framing ink --margin 0.3`,
+      { pairWith: 'screen21/ink', against: 'screen21/ink' },
+    ],
+    // The affine distortions' strength (augment.mjs's ranges × the factor), chosen on the whole canvas
+    // (fourth screen), where they also stood in for where and how large a drawer put a character:
+    // softmax at half and 1.5× the default's, against screen21's.
+    [
+      'affine0.5',
+      `${D4} --heads softmax --dropout 0 --views 4 --framing ink --affine 0.5`,
+      { against: 'screen21/ink' },
+    ],
+    [
+      'affine1.5',
+      `${D4} --heads softmax --dropout 0 --views 4 --framing ink --affine 1.5`,
+      { against: 'screen21/ink' },
+    ],
+  ],
+  // Twenty-fourth screen: the ink framing's square (`--ink-spread`, in RMS radii of ink; 4, the
+  // default, came from the drawings' statistics, not from a sweep). Softmax at 3.5 (a drawing fills
+  // more of the 28×28 input; the farthest strokes of the 5% largest drawings are cut) and 5 (more
+  // paper about it), against screen21's 4 on 4 splits × seed 1.
+  screen24: [
+    [
+      'spread3.5',
+      `${D4} --heads softmax --dropout 0 --views 4 --framing ink --ink-spread 3.5`,
+      { against: 'screen21/ink' },
+    ],
+    [
+      'spread5',
+      `${D4} --heads softmax --dropout 0 --views 4 --framing ink --ink-spread 5`,
+      { against: 'screen21/ink' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [

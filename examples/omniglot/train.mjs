@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { callbacks, data, fastPath, losses, metrics } from 'tfjs-margin';
 import { pairCosines, resumable, useBackend } from '../shared.mjs';
 import { AFFINE, randomAffine, rotateInk } from './augment.mjs';
-import { FRAMINGS } from './drawing.mjs';
+import { FRAMINGS, INK_SPREAD, INK_SPREAD_RANGE } from './drawing.mjs';
 import { embedInks } from './embed.mjs';
 import { loadModel, saveModel } from './files.mjs';
 import { oneShotSpec, render, rocSpec } from './figures.mjs';
@@ -59,6 +59,7 @@ const { values: args } = parseArgs({
     backbone: { type: 'string' },
     size: { type: 'string', default: '28' },
     framing: { type: 'string' },
+    'ink-spread': { type: 'string' },
     figures: { type: 'string', default: 'true' },
     preset: { type: 'string', default: 'default' },
     rotations: { type: 'string' },
@@ -116,24 +117,38 @@ const epochs = count('epochs', args.epochs ?? String(preset.epochs), 1, 1000);
 const seeds = count('seeds', args.seeds, 1, 100);
 const baseSeed = count('seed', args.seed, 0, 2 ** 31 - 1);
 const size = count('size', args.size, 8, 105);
-/** The framing the saved models under `dir` were trained with (`frame` before it was recorded), if any. */
-function savedFraming(dir) {
+/**
+ * The `key` of the meta.json of the saved models under `--load` (`fallback` where a model predates it),
+ * if any; `flag` names the setting in the error when they differ.
+ */
+function savedSetting(key, fallback, flag) {
+  if (!args.load) return undefined;
+  const dir = path.resolve(args.load);
   if (!existsSync(dir)) return undefined;
   const found = new Set(
     readdirSync(dir)
       .filter((h) => existsSync(path.join(dir, h, 'meta.json')))
-      .map((h) => JSON.parse(readFileSync(path.join(dir, h, 'meta.json'), 'utf8')).framing ?? 'frame'),
+      .map((h) => JSON.parse(readFileSync(path.join(dir, h, 'meta.json'), 'utf8'))[key] ?? fallback),
   );
   if (found.size > 1)
-    fail(`--load ${dir}: its models were trained with different framings; pass --framing and --heads`);
+    fail(`--load ${dir}: its models were trained with different ${flag} values; pass ${flag} and --heads`);
   return [...found][0];
 }
 // What of each drawing the network sees (drawing.mjs): the whole canvas, or a square about its ink; a
 // saved model is judged in the framing it was trained in unless --framing says otherwise.
-const framing =
-  args.framing ?? (args.load ? savedFraming(path.resolve(args.load)) : undefined) ?? preset.framing ?? 'frame';
+const framing = args.framing ?? savedSetting('framing', 'frame', '--framing') ?? preset.framing ?? 'frame';
 if (!FRAMINGS.includes(framing))
   fail(`--framing must be ${FRAMINGS.join(' or ')} (got ${JSON.stringify(args.framing)})`);
+// The ink framing's square, in RMS radii of ink (drawing.mjs's INK_SPREAD by default).
+if (args['ink-spread'] !== undefined && framing !== 'ink')
+  fail('--ink-spread sizes the ink framing: it needs --framing ink');
+const inkSpread = Number(
+  args['ink-spread'] ??
+    (framing === 'ink' ? savedSetting('inkSpread', INK_SPREAD, '--ink-spread') : undefined) ??
+    INK_SPREAD,
+);
+if (!(inkSpread >= INK_SPREAD_RANGE[0] && inkSpread <= INK_SPREAD_RANGE[1]))
+  fail(`--ink-spread must be a number in [${INK_SPREAD_RANGE.join(', ')}] (got ${JSON.stringify(args['ink-spread'])})`);
 const embeddingSize = count('embedding', args.embedding ?? '128', 2, 4096);
 const batchSize = count('batch', args.batch ?? String(preset.batch), 2, 4096);
 let width = count('width', args.width ?? String(preset.width), 1, 512);
@@ -221,7 +236,7 @@ if (useFastPath) {
 }
 
 const t0 = Date.now();
-const alphabets = loadOmniglot({ size, framing });
+const alphabets = loadOmniglot({ size, framing, inkSpread });
 const strokesByImage = strokeRate > 0 ? loadStrokes() : new Map();
 /** Runs `f`, turning a thrown data or argument error into a one-line message and exit code 2. */
 function orFail(f) {
@@ -231,7 +246,9 @@ function orFail(f) {
     return fail(err.message);
   }
 }
-const external = orFail(() => args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size, framing }) })));
+const external = orFail(() =>
+  args.runs.map((dir) => ({ name: dir, runs: readRuns(dir, { size, framing, inkSpread }) })),
+);
 
 /** Held-out alphabet lists to train and test on. */
 function holdouts() {
@@ -261,7 +278,7 @@ function testSet(holdout, index, perAlphabet = runsPerAlphabet) {
     const relative = path.relative(process.cwd(), dir);
     sets.push({
       name: relative.startsWith('..') ? dir : relative,
-      runs: readRuns(dir, { size, framing }),
+      runs: readRuns(dir, { size, framing, inkSpread }),
     });
   }
   sets.push(...external);
@@ -499,6 +516,10 @@ if (args.load) {
       fail(
         `--load: ${head} was trained with --framing ${meta.framing ?? 'frame'}; pass --framing ${meta.framing ?? 'frame'}`,
       );
+    if (framing === 'ink' && (meta.inkSpread ?? INK_SPREAD) !== inkSpread)
+      fail(
+        `--load: ${head} was trained with --ink-spread ${meta.inkSpread ?? INK_SPREAD}; pass --ink-spread ${meta.inkSpread ?? INK_SPREAD}`,
+      );
     const model = await loadModel(path.join(out, head, 'embedder'));
     // The split's own runs as many as it was judged on, unless --dev-runs asks for more (or fewer).
     const perAlphabet = args['dev-runs'] === undefined ? meta.runsPerAlphabet : runsPerAlphabet;
@@ -533,7 +554,7 @@ console.log(
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
     `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}` +
-    `${framing === 'ink' ? ', each drawing framed about its ink' : ''}`,
+    `${framing === 'ink' ? `, each drawing framed about its ink${inkSpread !== INK_SPREAD ? ` (${inkSpread} RMS radii)` : ''}` : ''}`,
 );
 {
   // What the run will cost: training time grows with images × epochs (measured for the presets on a
@@ -596,6 +617,7 @@ for (const head of headNames) {
           head,
           size,
           framing,
+          ...(framing === 'ink' ? { inkSpread } : {}),
           embeddingSize,
           backbone: backboneKind,
           holdout: split.holdout,
@@ -630,7 +652,7 @@ console.log(`\n${table}\n`);
 
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
-  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input${framing === 'ink' ? ' framed about the ink' : ''}, ${embeddingSize}-d BN embedding, ` +
+  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input${framing === 'ink' ? ` framed about the ink${inkSpread !== INK_SPREAD ? ` (${inkSpread} RMS radii)` : ''}` : ''}, ${embeddingSize}-d BN embedding, ` +
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +

@@ -24,7 +24,8 @@ const extraDrawings = 4;
 await useBackend('auto');
 const info = JSON.parse(readFileSync(path.join(modelDir, 'enrol.json'), 'utf8'));
 const framing = info.framing ?? 'frame';
-const heldOut = loadOmniglot({ size: info.size, framing }).filter((a) => info.holdout.includes(a.name));
+const { inkSpread } = info;
+const heldOut = loadOmniglot({ size: info.size, framing, inkSpread }).filter((a) => info.holdout.includes(a.name));
 const strokes = loadStrokes(undefined, { time: true });
 const rand = random(seed);
 // The held-out alphabet with the most characters: 20 of them are enrolled, the rest are never enrolled.
@@ -67,7 +68,7 @@ const model = await loadModel(modelDir);
 const embed = (items, from) =>
   embedInks(
     model,
-    items.map((d) => (from === 'png' ? d.ink : drawingToInk(d.strokes, info.size, { framing }))),
+    items.map((d) => (from === 'png' ? d.ink : drawingToInk(d.strokes, info.size, { framing, inkSpread }))),
     { size: info.size, shifts: info.tta },
   );
 async function score(from) {

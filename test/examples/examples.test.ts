@@ -88,6 +88,16 @@ describe('[examples]', () => {
     expect(() =>
       run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--framing', 'frame']),
     ).toThrow(/--load: arcface was trained with --framing ink; pass --framing ink/);
+    // The ink framing's square (RMS radii of ink): only with that framing, in range, and a saved model's own.
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--framing', 'frame', '--ink-spread', '3'])).toThrow(
+      /--ink-spread sizes the ink framing: it needs --framing ink/,
+    );
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--ink-spread', '9'])).toThrow(
+      /--ink-spread must be a number in \[2, 8\] \(got "9"\)/,
+    );
+    expect(() =>
+      run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--ink-spread', '5']),
+    ).toThrow(/--load: arcface was trained with --ink-spread 4; pass --ink-spread 4/);
   });
 
   test.each([

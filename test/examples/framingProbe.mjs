@@ -55,6 +55,8 @@ const result = {
   largeFrameIou: softIou(inkOf(small, 'frame'), inkOf(large, 'frame')),
   smallMoments: moments(inkOf(small, 'ink')),
   largeMoments: moments(inkOf(large, 'ink')),
+  // A wider square (inkSpread 5 RMS radii against the default 4): the same centre, a radius of 28 / 5 px.
+  spread5Moments: moments(drawingToInk(large, SIZE, { framing: 'ink', inkSpread: 5 })),
   // Area averaging keeps the ink: mass × (source pixels per output pixel) is the source's ink.
   frameMass: (moments(toInk(grey(small), SIZE, 'frame')).mass * (FRAME / SIZE) ** 2) / total(grey(small)),
   inkMass:
@@ -70,5 +72,10 @@ try {
   toInk(grey(small), SIZE, 'crop');
 } catch (err) {
   result.bad = err.message;
+}
+try {
+  toInk(grey(small), SIZE, 'ink', 1.5);
+} catch (err) {
+  result.badSpread = err.message;
 }
 console.log(JSON.stringify(result));

@@ -127,6 +127,7 @@ describe('[examples] Omniglot runs folders', () => {
       largeFrameIou: number;
       smallMoments: Moments;
       largeMoments: Moments;
+      spread5Moments: Moments;
       frameMass: number;
       inkMass: number;
       frameWindow: { x0: number; y0: number; side: number };
@@ -134,6 +135,7 @@ describe('[examples] Omniglot runs folders', () => {
       emptyWindow: { x0: number; y0: number; side: number };
       dotWindow: number;
       bad: string;
+      badSpread: string;
     };
     // Moved by whole pixels: no overlap in the whole frame, the same image framed about the ink.
     expect(r.movedFrameIou).toBe(0);
@@ -155,6 +157,11 @@ describe('[examples] Omniglot runs folders', () => {
     expect(r.emptyWindow).toEqual({ x0: 0, y0: 0, side: 105 });
     expect(r.dotWindow).toBeCloseTo(35, 6);
     expect(r.bad).toBe('framing must be frame or ink (got crop)');
+    // inkSpread sets the square's side in RMS radii: at 5 the ink's RMS radius is 28 / 5 px.
+    expect(r.spread5Moments.cx).toBeCloseTo(14, 1);
+    expect(r.spread5Moments.cy).toBeCloseTo(14, 1);
+    expect(r.spread5Moments.r).toBeCloseTo(28 / 5, 1);
+    expect(r.badSpread).toBe('inkSpread must be in [2, 8] (got 1.5)');
   });
 
   test('test-time views: each quarter turn embedded to unit length, side by side; a turned image permutes them', () => {
