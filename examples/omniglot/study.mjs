@@ -588,6 +588,15 @@ const STAGES = {
       { against: 'screen21/ink' },
     ],
   ],
+  // CosFace at m 0.2 on the development protocol: seeds 1001 and 2001 of the twenty-third screen's
+  // command, merged with its seed 1, paired with dev8's softmax (the same splits, seeds and runs).
+  dev9: [
+    [
+      'cosface-m0.2',
+      '--preset default --heads cosface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --framing ink --margin 0.2',
+      { merge: { cosface: 'screen23/cosface-m0.2' }, pairWith: 'dev8/ink' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
