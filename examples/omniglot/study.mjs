@@ -574,8 +574,9 @@ const STAGES = {
   ],
   // Twenty-fourth screen: the ink framing's square (`--ink-spread`, in RMS radii of ink; 4, the
   // default, came from the drawings' statistics, not from a sweep). Softmax at 3.5 (a drawing fills
-  // more of the 28×28 input; the farthest strokes of the 5% largest drawings are cut) and 5 (more
-  // paper about it), against screen21's 4 on 4 splits × seed 1.
+  // more of the 28×28 input; the farthest strokes of the 5% largest drawings are cut), 5 (more paper
+  // about it) and, after 3.5 erred less, 3, against screen21's 4 on 4 splits × seed 1; CosFace at m 0.2
+  // at 3.5, against the twenty-third screen's at 4.
   screen24: [
     [
       'spread3.5',
@@ -587,6 +588,16 @@ const STAGES = {
       `${D4} --heads softmax --dropout 0 --views 4 --framing ink --ink-spread 5`,
       { against: 'screen21/ink' },
     ],
+    [
+      'spread3',
+      `${D4} --heads softmax --dropout 0 --views 4 --framing ink --ink-spread 3`,
+      { against: 'screen21/ink' },
+    ],
+    [
+      'cosface-spread3.5',
+      `${D4} --heads cosface --dropout 0 --views 4 --framing ink --margin 0.2 --ink-spread 3.5`,
+      { pairWith: 'spread3.5', against: 'screen23/cosface-m0.2' },
+    ],
   ],
   // CosFace at m 0.2 on the development protocol: seeds 1001 and 2001 of the twenty-third screen's
   // command, merged with its seed 1, paired with dev8's softmax (the same splits, seeds and runs).
@@ -595,6 +606,16 @@ const STAGES = {
       'cosface-m0.2',
       '--preset default --heads cosface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --framing ink --margin 0.2',
       { merge: { cosface: 'screen23/cosface-m0.2' }, pairWith: 'dev8/ink' },
+    ],
+  ],
+  // ArcFace at m 0.3 on the development protocol: seeds 1001 and 2001 of the twenty-third screen's
+  // command, merged with its seed 1, paired with dev8's softmax and set against dev8's ArcFace at m 0.5
+  // (the same splits, seeds and runs).
+  dev10: [
+    [
+      'arcface-m0.3',
+      '--preset default --heads arcface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --framing ink --margin 0.3',
+      { merge: { arcface: 'screen23/arcface-m0.3' }, pairWith: 'dev8/ink', against: 'dev8/ink' },
     ],
   ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
