@@ -60,6 +60,8 @@ const trainArgs = [
   '1',
   '--framing',
   'frame',
+  '--margins',
+  'paper',
   '--dev-runs',
   '10',
   '--figures',

@@ -653,6 +653,10 @@ for (const configs of Object.values(STAGES))
 // ink framing): spelled out, as above.
 for (const configs of Object.values(STAGES))
   for (const config of configs) if (!config[1].includes('--framing')) config[1] += ' --framing frame';
+// Every stage up to dev10 trained each head at its paper's margin unless --margin said otherwise (the
+// default preset's margins since: presets.mjs): spelled out, as above.
+for (const configs of Object.values(STAGES))
+  for (const config of configs) if (!config[1].includes('--margins')) config[1] += ' --margins paper';
 
 const stage = positionals[0];
 if (!(stage in STAGES)) {
@@ -754,7 +758,7 @@ function table() {
       }
       const secs = meanStd(trainings.map((t) => t.seconds)).mean;
       // The framing pinned on the stages before it was a lever is left out, as their tables were published.
-      const shown = flags.replace(H3, '').replace(' --framing frame', '').trim();
+      const shown = flags.replace(H3, '').replace(' --framing frame', '').replace(' --margins paper', '').trim();
       rows.push(
         `| ${name} | ${head} | ${splitText} | ${(100 * mean).toFixed(1)} | ${delta} | ${trainings.length} | ${secs.toFixed(0)} | \`${shown}\` |`,
       );

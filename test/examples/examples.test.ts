@@ -31,6 +31,8 @@ describe('[examples]', () => {
       out,
     ]);
     expect(stdout).toMatch(/^backend tensorflow \(tfjs-node/m);
+    // The preset's margins are printed with the recipe (softmax and the pair loss have none).
+    expect(stdout).toMatch(/each drawing framed about its ink; margins ArcFace 0\.3$/m);
     expect(stdout).toMatch(/random affine augmentation and elastic warp ±1 px/);
     const lines = stdout.split('\n').filter((l) => l.startsWith('one-shot '));
     expect(lines).toHaveLength(3);
@@ -73,6 +75,9 @@ describe('[examples]', () => {
     );
     expect(() => run('examples/omniglot/train.mjs', ['--quick', '--elastic', '9'])).toThrow(
       /--elastic must be a displacement in pixels in \[0, 4\] \(got "9"\)/,
+    );
+    expect(() => run('examples/omniglot/train.mjs', ['--quick', '--margins', 'tuned'])).toThrow(
+      /--margins must be preset or paper \(got "tuned"\)/,
     );
     expect(() => run('examples/omniglot/train.mjs', ['--quick', '--backbone', 'vgg'])).toThrow(
       /--backbone must be cnn, resnet or resnet-pool \(got "vgg"\)/,
