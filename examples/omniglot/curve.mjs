@@ -154,9 +154,19 @@ const RECIPES = [
   // The default's network and cost; only the input's framing differs (loading the data takes ~1 s more).
   {
     label: 'default: the same, each drawing framed about its ink',
-    curve: '10, framed about the ink (default)',
+    curve: '10, framed about the ink',
     line: false,
     sources: ['screen21/ink', 'dev8/ink', 'heads8/cosface'],
+    epochs: 10,
+    width: 32,
+    rotations: 4,
+  },
+  // The same network and cost; only the margins differ (the papers' above).
+  {
+    label: 'default: the same, CosFace at m 0.2 and ArcFace at m 0.3 (default since dev10)',
+    curve: '10, ink, m 0.2 / 0.3 (default)',
+    line: false,
+    sources: ['screen23/cosface-m0.2', 'dev9/cosface-m0.2', 'screen23/arcface-m0.3', 'dev10/arcface-m0.3'],
     epochs: 10,
     width: 32,
     rotations: 4,
