@@ -618,6 +618,16 @@ const STAGES = {
       { merge: { arcface: 'screen23/arcface-m0.3' }, pairWith: 'dev8/ink', against: 'dev8/ink' },
     ],
   ],
+  // Softmax with the ink framing's square at 3.5 RMS radii on the development protocol: seeds 1001 and
+  // 2001 of the twenty-fourth screen's command, merged with its seed 1, against dev8's softmax at 4
+  // (the same splits, seeds and runs).
+  dev11: [
+    [
+      'spread3.5',
+      '--preset default --heads softmax --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --framing ink --ink-spread 3.5',
+      { merge: { softmax: 'screen24/spread3.5' }, against: 'dev8/ink' },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
