@@ -217,8 +217,12 @@ if (!['preset', 'paper'].includes(marginsFrom))
   fail(`--margins must be preset or paper (got ${JSON.stringify(args.margins)})`);
 /** The margin `head` trains with: --margin, else the preset's for it (`--margins preset`), else its paper's. */
 const marginOf = (head) => margin ?? (marginsFrom === 'preset' ? preset.margins?.[head] : undefined);
-// The heads whose margin the preset sets (printed with the recipe).
+// The heads whose margin the preset sets, as the recipe lines print them.
 const presetMargins = headNames.filter((h) => margin === undefined && marginOf(h) !== undefined);
+const marginsText =
+  presetMargins.length > 0 ? `margins ${presetMargins.map((h) => `${HEADS[h].title} ${marginOf(h)}`).join(', ')}` : '';
+// The framing as the recipe lines print it (the square's size only where it is not the default).
+const spreadText = inkSpread !== INK_SPREAD ? ` (${inkSpread} RMS radii)` : '';
 // An ordinary run writes to an ignored folder; only `npm run results:omniglot` (an explicit --out)
 // rewrites the tracked examples/omniglot/results/ that the README and docs publish.
 const out = path.resolve(args.load ?? args.out ?? path.join(here, '..', 'out', quick ? 'omniglot-quick' : 'omniglot'));
@@ -563,8 +567,7 @@ console.log(
     `${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ${augment ? `random affine augmentation${affineFactor !== 1 ? ` ×${affineFactor}` : ''}${elasticText}` : 'no augmentation'}` +
     `${strokeRate > 0 ? `, ${strokeRate} of images re-drawn from jittered strokes` : ''}` +
     `${tta > 1 ? `, test-time average of ${tta} shifts` : ''}${views > 1 ? ` × ${views} views` : ''}` +
-    `${framing === 'ink' ? `, each drawing framed about its ink${inkSpread !== INK_SPREAD ? ` (${inkSpread} RMS radii)` : ''}` : ''}` +
-    `${presetMargins.length > 0 ? `; margins ${presetMargins.map((h) => `${HEADS[h].title} ${marginOf(h)}`).join(', ')}` : ''}`,
+    `${framing === 'ink' ? `, each drawing framed about its ink${spreadText}` : ''}${marginsText ? `; ${marginsText}` : ''}`,
 );
 {
   // What the run will cost: training time grows with images × epochs (measured for the presets on a
@@ -662,11 +665,11 @@ console.log(`\n${table}\n`);
 
 const command = `npm run example --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const setting =
-  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input${framing === 'ink' ? ` framed about the ink${inkSpread !== INK_SPREAD ? ` (${inkSpread} RMS radii)` : ''}` : ''}, ${embeddingSize}-d BN embedding, ` +
+  `${tf.getBackend()} backend, ${backboneKind} backbone, ${size}×${size} input${framing === 'ink' ? ` framed about the ink${spreadText}` : ''}, ${embeddingSize}-d BN embedding, ` +
   `preset ${presetName}, width ${width}${depth !== 3 ? `, ${depth} conv blocks` : ''}, ${dropout > 0 ? `dropout ${dropout}` : 'no dropout'}, ${epochs} epochs, batch ${batchSize}${groups ? ` (alphabet-aware, ${perClass} per character)` : ''}, ` +
   `${optimizerName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} ${learningRate} with cosine decay${weightDecay > 0 ? `, L2 ${weightDecay}` : ''}, ` +
   `${rotations > 1 ? `${rotations} rotations per character as identities, ` : ''}${strokeRate > 0 ? `${strokeRate} of images re-drawn from jittered strokes, ` : ''}${tta > 1 ? `test-time average over ${tta} shifts, ` : ''}${views > 1 ? `${views} test-time views (quarter turns${views === 8 ? ' and mirror images' : ''}) side by side, ` : ''}` +
-  `${augment ? `random affine augmentation${elasticText}` : 'no augmentation'}${presetMargins.length > 0 ? `, margins ${presetMargins.map((h) => `${HEADS[h].title} ${marginOf(h)}`).join(', ')}` : ''}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
+  `${augment ? `random affine augmentation${elasticText}` : 'no augmentation'}${marginsText ? `, ${marginsText}` : ''}; fast path ${fastPath.status().active ? 'on' : 'off'}; ${splits.length} split(s) × ${seeds} seed(s), mean ± std over trainings; ` +
   `one-shot: ${runsPerAlphabet} 20-way runs per held-out alphabet${center === 'support' ? ', cosine about the support mean' : ''}; verification: ${pairCount} pairs (10 folds)`;
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(

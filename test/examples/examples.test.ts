@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -103,6 +103,15 @@ describe('[examples]', () => {
     expect(() =>
       run('examples/omniglot/train.mjs', ['--load', out, '--runs', runs, '--heads', 'arcface', '--ink-spread', '5']),
     ).toThrow(/--load: arcface was trained with --ink-spread 4; pass --ink-spread 4/);
+    // A folder of models saved in different framings: no framing to judge them all in.
+    const mixed = mkdtempSync(path.join(tmpdir(), 'tfjs-margin-mixed-'));
+    for (const head of ['softmax', 'arcface'])
+      cpSync(path.join(out, head), path.join(mixed, head), { recursive: true });
+    const softmaxMeta = path.join(mixed, 'softmax', 'meta.json');
+    writeFileSync(softmaxMeta, JSON.stringify({ ...JSON.parse(readFileSync(softmaxMeta, 'utf8')), framing: 'frame' }));
+    expect(() => run('examples/omniglot/train.mjs', ['--load', mixed, '--runs', runs])).toThrow(
+      /--load .*: its models were trained with different --framing values; pass --framing and --heads/,
+    );
   });
 
   test.each([
