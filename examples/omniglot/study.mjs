@@ -628,6 +628,58 @@ const STAGES = {
       { merge: { softmax: 'screen24/spread3.5' }, against: 'dev8/ink' },
     ],
   ],
+  // CosFace (m 0.2) and ArcFace (m 0.3) with the ink framing's square at 3.5 RMS radii on the
+  // development protocol, each paired with dev11's softmax at 3.5 and set against its own head at 4
+  // (dev9, dev10; the same splits, seeds and runs): does the square that lowered softmax's error lower
+  // the margin heads' too? CosFace's seed 1 is the twenty-fourth screen's.
+  dev12: [
+    [
+      'cosface-spread3.5',
+      '--preset default --heads cosface --splits 4 --seed 1001 --seeds 2 --dev-runs 30 --dropout 0 --views 4 --framing ink --margin 0.2 --ink-spread 3.5',
+      {
+        merge: { cosface: 'screen24/cosface-spread3.5' },
+        pairWith: 'dev11/spread3.5',
+        against: 'dev9/cosface-m0.2',
+      },
+    ],
+    [
+      'arcface-spread3.5',
+      '--preset default --heads arcface --splits 4 --seeds 3 --dev-runs 30 --dropout 0 --views 4 --framing ink --margin 0.3 --ink-spread 3.5',
+      { pairWith: 'dev11/spread3.5', against: 'dev10/arcface-m0.3' },
+    ],
+  ],
+  // Twenty-fifth screen: ElasticFace-Arc's mean margin with the ink framing, at 0.3 (ArcFace's since
+  // dev10) against its paper's 0.5 (heads8): the ArcFace family's margins were the papers' there.
+  // Paired with screen21's softmax (the same splits, seed and runs) on 4 splits × seed 1.
+  screen25: [
+    [
+      'elasticface-m0.3',
+      `${D4} --heads elasticface --dropout 0 --views 4 --framing ink --margin 0.3`,
+      { pairWith: 'screen21/ink', against: 'heads8/elasticface' },
+    ],
+  ],
+  // Twenty-sixth screen: softmax with the full preset (the ResNet at width 16, 40 epochs, dropout 0.2)
+  // framed about the ink, for the twenty-second screen's ArcFace to pair with: do the margins lead
+  // softmax again when they have 40 epochs to fit? Against screen16's softmax (the full preset on the
+  // whole canvas); 4 splits × seed 1.
+  screen26: [
+    [
+      'full-ink-softmax',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads softmax --dropout 0.2 --views 4 --backbone resnet --width 16 --framing ink',
+      { against: 'screen16/softmax' },
+    ],
+    [
+      'full-ink',
+      '--preset full --splits 4 --seeds 1 --dev-runs 30 --heads arcface --dropout 0.2 --views 4 --backbone resnet --width 16 --framing ink',
+      {
+        trained: false,
+        from: 'screen22',
+        file: 'full-ink',
+        pairWith: 'screen26/full-ink-softmax',
+        against: 'screen16/arcface',
+      },
+    ],
+  ],
   // The pair and proxy losses (#26) beside softmax with the default preset (m-per-class batches for
   // them): 4 splits × 1 seed, every alphabet held out once, 30 runs per alphabet.
   pair: [
